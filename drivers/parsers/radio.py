@@ -1,0 +1,205 @@
+"""Values returned by the vendor parsers, and the text handling they share.
+
+Every vendor parser takes the raw response text (information lines joined by "\\n"; "\\r\\n",
+blank lines, an echo line and a trailing ``OK`` are tolerated) and returns one of the frozen
+values below, or raises `drivers.errors.ParseError` when the text holds no valid answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from drivers.errors import ParseError
+from drivers.types import Rat
+
+
+@dataclass(frozen=True)
+class RadioInfo:
+    """What a vendor's serving-cell or signal command reported; unknown is None.
+
+    Units are converted to dBm / dB whatever the vendor's scale. ``band`` is normalised to
+    ``B<n>`` for LTE and ``n<n>`` for NR; other bands are kept as the modem wrote them.
+    ``registered`` is set only when the response itself says whether the modem has service.
+    """
+
+    rat: Rat | None = None
+    rssi_dbm: float | None = None
+    rsrp_dbm: float | None = None
+    rsrq_db: float | None = None
+    sinr_db: float | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    area_code: int | None = None  # LAC or TAC
+    cell_id: int | None = None
+    band: str | None = None
+    registered: bool | None = None
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """Byte counters as the modem keeps them (may go backwards after a reset)."""
+
+    rx_bytes: int
+    tx_bytes: int
+    detail: str | None = None  # which command (and which counters) answered
+
+
+# An echoed command line ("AT+QGDCNT?") when ATE0 was not applied.
+_ECHO = re.compile(r"^AT[^\s:]*$", re.IGNORECASE)
+_DEC = re.compile(r"[+-]?\d+")
+_HEX = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
+_FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# Placeholders modems print for "no value".
+_EMPTY = {"", "-", "--", "---", "NA", "N/A"}
+
+
+def response_lines(text: str) -> list[str]:
+    """Information lines of a response: stripped, without blanks, echo and final ``OK``."""
+    out = []
+    for raw in re.split(r"\r\n|\r|\n", text):
+        line = raw.strip()
+        if not line or line == "OK" or _ECHO.match(line):
+            continue
+        out.append(line)
+    return out
+
+
+def payloads(text: str, prefix: str) -> list[str]:
+    """What follows ``prefix`` (e.g. ``"+QGDCNT:"``) on every line that starts with it.
+
+    The prefix is matched case-insensitively; spaces after it are dropped.
+    """
+    want = prefix.upper()
+    return [
+        line[len(prefix) :].strip()
+        for line in response_lines(text)
+        if line.upper().startswith(want)
+    ]
+
+
+def first_payload(text: str, prefix: str, what: str) -> str:
+    found = payloads(text, prefix)
+    if not found:
+        raise ParseError(what, text)
+    return found[0]
+
+
+def split_fields(payload: str) -> list[str]:
+    """Split on commas outside double quotes; strip spaces and the quotes themselves."""
+    fields: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in payload:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            fields.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    fields.append("".join(current).strip())
+    return fields
+
+
+def is_empty(field: str) -> bool:
+    return field.strip().upper() in _EMPTY
+
+
+def to_int(field: str, what: str, text: str) -> int:
+    """A decimal integer, or ParseError."""
+    field = field.strip()
+    if not _DEC.fullmatch(field):
+        raise ParseError(what, text)
+    return int(field)
+
+
+def to_hex(field: str, what: str, text: str) -> int:
+    """A hexadecimal integer (optional ``0x``), or ParseError."""
+    field = field.strip()
+    if not _HEX.fullmatch(field):
+        raise ParseError(what, text)
+    return int(field, 16)
+
+
+def to_float(field: str, what: str, text: str) -> float:
+    field = field.strip()
+    if not _FLOAT.fullmatch(field):
+        raise ParseError(what, text)
+    return float(field)
+
+
+def opt_int(field: str, what: str, text: str) -> int | None:
+    return None if is_empty(field) else to_int(field, what, text)
+
+
+def opt_hex(field: str, what: str, text: str) -> int | None:
+    return None if is_empty(field) else to_hex(field, what, text)
+
+
+def opt_float(field: str, what: str, text: str) -> float | None:
+    return None if is_empty(field) else to_float(field, what, text)
+
+
+def scaled(value: int | None, offset: int, divisor: int, lo: int, hi: int) -> float | None:
+    """``(value + offset) / divisor`` for a reported level in ``lo..hi``, else None.
+
+    Computed as one exact division so that e.g. Huawei SINR 135 gives exactly 6.8.
+    """
+    if value is None or not lo <= value <= hi:
+        return None
+    return round((value + offset) / divisor, 2)
+
+
+def split_plmn(plmn: str) -> tuple[str | None, str | None]:
+    """``"46011"``, ``"228-02"``, ``"286 01"`` → (mcc, mnc); anything else → (None, None)."""
+    plmn = plmn.strip().strip('"')
+    m = re.fullmatch(r"(\d{3})[\s-]?(\d{2,3})", plmn)
+    if not m or m.group(1) == "000":
+        return None, None
+    return m.group(1), m.group(2)
+
+
+_LTE_BAND = re.compile(r"(?:E-?UTRAN|LTE)?[\s_-]*(?:BAND)?[\s_-]*B?(\d{1,3})", re.IGNORECASE)
+_NR_BAND = re.compile(r"(?:NR(?:5G)?[\s_-]*(?:BAND)?[\s_-]*)?N?(\d{1,3})", re.IGNORECASE)
+
+
+def band_name(raw: str, rat: Rat | None = None) -> str | None:
+    """Normalise a band label: ``"LTE BAND 3"``/``"EUTRAN-BAND20"``/``"B3"`` → ``B3``,
+    ``"NR N78"``/``"NR5G BAND 78"`` → ``n78``; a bare number takes the RAT's form."""
+    raw = raw.strip().strip('"')
+    if is_empty(raw):
+        return None
+    m = _NR_BAND.fullmatch(raw)
+    if m and raw[0] in "nN":
+        return f"n{int(m.group(1))}"
+    if raw.isdigit():
+        if rat is Rat.NR5G:
+            return f"n{int(raw)}"
+        if rat is Rat.LTE:
+            return f"B{int(raw)}"
+        return raw
+    m = _LTE_BAND.fullmatch(raw)
+    if m and re.search(r"LTE|UTRAN|^B\d", raw, re.IGNORECASE):
+        return f"B{int(m.group(1))}"
+    return raw
+
+
+_UMTS_NAMES = ("WCDMA", "UMTS", "HSPA", "HSDPA", "HSUPA", "TDSCDMA", "TD-SCDMA", "TDS")
+_GSM_NAMES = ("GSM", "GPRS", "EDGE", "EGPRS")
+
+
+def rat_from_name(name: str) -> Rat | None:
+    """Map a vendor's access-technology label to a Rat; "no service" and unknown → None."""
+    n = name.strip().strip('"').upper()
+    if n.startswith("NR") or "5G" in n or n in ("ENDC", "EN-DC"):
+        return Rat.NR5G
+    if "LTE" in n or "EUTRAN" in n or "E-UTRAN" in n:
+        return Rat.LTE
+    if n.startswith(("CAT-M", "CAT-NB", "EMTC", "NBIOT", "NB-IOT")):
+        return Rat.LTE
+    if n.startswith(_UMTS_NAMES) or n.startswith(("DC-HSPA", "UTRAN")):
+        return Rat.UMTS
+    if n.startswith(_GSM_NAMES):
+        return Rat.GSM
+    return None
