@@ -1,0 +1,363 @@
+"""The AT channel: one command, its response lines and its final result at a time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import serial
+import structlog
+
+from drivers.at.finals import FINAL_OK, classify, error_for
+from drivers.at.framing import LineSplitter
+from drivers.at.urc import DEFAULT_URC_PREFIXES, is_solicited, solicited_names
+from drivers.errors import AtCommandError, AtTimeout, PortClosed
+
+__all__ = ["DEFAULT_URC_PREFIXES", "AtChannel", "AtResponse"]
+
+_log = structlog.get_logger("posagent.at")
+
+# Longest wait inside one read; bounds how far past its deadline an exchange can run.
+READ_SLICE = 0.05
+# Most bytes taken in one read, so one call cannot pull an unbounded burst into memory.
+CHUNK = 4096
+# Most information lines kept for one response (or URCs returned by one wait_urcs).
+MAX_LINES = 512
+# One re-sync attempt waits at most this long for OK to a bare AT.
+RESYNC_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class AtResponse:
+    command: str
+    lines: tuple[str, ...]  # information lines only: no echo, URCs, blank lines or final
+    final: str  # the final result line, e.g. "OK"
+    elapsed: float  # seconds
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _response(
+    command: str, lines: tuple[str, ...], final: str, elapsed: float, _new=object.__new__
+) -> AtResponse:
+    # The frozen dataclass __init__ (object.__setattr__ per field) costs about as much as
+    # parsing the whole response; filling __dict__ directly gives an equal instance.
+    response = _new(AtResponse)
+    fields = response.__dict__
+    fields["command"] = command
+    fields["lines"] = lines
+    fields["final"] = final
+    fields["elapsed"] = elapsed
+    return response
+
+
+class AtChannel:
+    """Sends AT commands over an open port and separates answers from URCs.
+
+    Single-threaded: one exchange at a time. After a timeout the modem may still be
+    answering the old command, so the channel re-syncs before the next one.
+    """
+
+    def __init__(
+        self,
+        port: serial.SerialBase,
+        *,
+        timeout: float = 5.0,
+        urc_prefixes: Iterable[str] = DEFAULT_URC_PREFIXES,
+        on_urc: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_line: int = 1024,
+        name: str = "",
+    ) -> None:
+        self._port = port
+        self._timeout = timeout
+        self._urc: tuple[str, ...] = ()
+        self._urc_heads: frozenset[str] | None = None
+        self._set_urc_prefixes(urc_prefixes)
+        self._on_urc = on_urc
+        self._clock = clock
+        self._splitter = LineSplitter(max_line)
+        self._name = name or str(getattr(port, "name", None) or getattr(port, "port", "") or "")
+        self._dirty = False
+        # Bound once: the lazy proxy re-binds on every call, which costs more than the
+        # exchange's own parsing. Logging is configured before ports are opened.
+        self._xlog = _log.bind()
+        is_enabled_for = getattr(self._xlog, "is_enabled_for", None)
+        self._debug = is_enabled_for is None or bool(is_enabled_for(logging.DEBUG))
+        try:
+            # pyserial reconfigures the tty on every timeout change, so set it once here.
+            current = port.timeout
+            if current is None or current <= 0 or current > READ_SLICE:
+                port.timeout = READ_SLICE
+        except (serial.SerialException, OSError) as exc:
+            raise PortClosed(self._name, f"cannot configure port: {exc}") from exc
+
+    # -- public -------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def port(self) -> serial.SerialBase:
+        return self._port
+
+    @property
+    def dirty(self) -> bool:
+        """True after a timeout until a re-sync succeeds."""
+        return self._dirty
+
+    @property
+    def urc_prefixes(self) -> tuple[str, ...]:
+        return self._urc
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held of an unfinished line (bounded by max_line)."""
+        return self._splitter.pending
+
+    def add_urc_prefixes(self, prefixes: Iterable[str]) -> None:
+        self._set_urc_prefixes((*self._urc, *prefixes))
+
+    def _set_urc_prefixes(self, prefixes: Iterable[str]) -> None:
+        self._urc = tuple(dict.fromkeys(p for p in prefixes if p))
+        # Three leading characters rule out most answer lines with one set lookup before
+        # the full prefix scan; usable only while every prefix is at least that long.
+        if all(len(p) >= 3 for p in self._urc):
+            self._urc_heads = frozenset(p[:3] for p in self._urc)
+        else:
+            self._urc_heads = None
+
+    def command(self, cmd: str, *, timeout: float | None = None) -> AtResponse:
+        """Send `cmd` and return its response; error finals raise AtCommandError/CmeError/…"""
+        cmd = cmd.rstrip("\r\n")
+        if self._dirty and not self.resync(attempts=1):
+            raise AtTimeout(cmd, self._resync_timeout())
+        limit = self._timeout if timeout is None else timeout
+        port = self._port
+        if not getattr(port, "is_open", True):
+            raise PortClosed(self._name, "port is closed")
+        splitter = self._splitter
+        clock = self._clock
+        urc = self._urc
+        urc_heads = self._urc_heads
+        cmd_len = len(cmd)
+        info: list[str] = []
+        stale: list[str] = []
+        leftover: list[str] = []
+        echo_pending = True
+        final = None
+        start = clock()
+        deadline = start + limit
+        # The port is used directly here, not through _read(): this loop is the hot path.
+        try:
+            waiting = port.in_waiting
+            if waiting:
+                # Arrived before the command, so not part of its answer.
+                for line in splitter.feed(port.read(min(waiting, CHUNK))):
+                    self._unsolicited(line)
+            if splitter.pending:
+                # A fragment left from before this command must not merge into its first line.
+                splitter.mark_stale()
+            port.write(cmd.encode() + b"\r")
+            while True:
+                # Take what is waiting in one read; otherwise read(1) sleeps in select() for
+                # at most the port timeout. Asking in_waiting first is measurably faster on
+                # a pty than reading one byte first.
+                waiting = port.in_waiting
+                data = port.read(waiting if waiting < CHUNK else CHUNK) if waiting else port.read(1)
+                if data:
+                    lines = splitter.feed(data, stale)
+                    if stale:
+                        for line in stale:
+                            self._unsolicited(line)
+                        stale.clear()
+                    for i, line in enumerate(lines):
+                        final = classify(line)
+                        if final is not None:
+                            leftover = lines[i + 1 :]
+                            break
+                        if (
+                            echo_pending
+                            and not info
+                            and len(line) == cmd_len
+                            and line.upper() == cmd.upper()
+                        ):
+                            echo_pending = False
+                        elif (
+                            (urc_heads is None or line[:3] in urc_heads)
+                            and line.startswith(urc)
+                            and not is_solicited(line, solicited_names(cmd))
+                        ):
+                            self._emit(line)
+                        elif len(info) < MAX_LINES:
+                            info.append(line)
+                    if final is not None:
+                        break
+                if clock() >= deadline:
+                    break
+        except serial.SerialTimeoutException as exc:
+            self._dirty = True
+            raise AtTimeout(cmd, limit) from exc
+        except (serial.SerialException, OSError) as exc:
+            raise PortClosed(self._name, f"port failed: {exc}") from exc
+        if final is None:
+            self._dirty = True
+            _log.warning("at_timeout", command=cmd, timeout=limit, port=self._name)
+            raise AtTimeout(cmd, limit, tuple(info))
+        elapsed = clock() - start
+        for line in leftover:
+            self._unsolicited(line)
+        lines_t = tuple(info)
+        if self._debug:
+            self._xlog.debug(
+                "at_exchange",
+                command=cmd,
+                final=final.line,
+                lines=lines_t,
+                elapsed_ms=round(elapsed * 1000.0, 3),
+                port=self._name,
+            )
+        if final is not FINAL_OK and final.is_error:
+            raise error_for(cmd, final, lines_t)
+        return _response(cmd, lines_t, final.line, elapsed)
+
+    def initialize(self) -> None:
+        """Re-sync, then ``ATE0`` and ``AT+CMEE=1`` (numeric errors; some firmwares refuse it)."""
+        if not self.resync():
+            raise AtTimeout("AT", self._resync_timeout())
+        self.command("ATE0")
+        try:
+            self.command("AT+CMEE=1")
+        except AtCommandError as exc:
+            _log.debug("at_cmee_refused", error=str(exc), port=self._name)
+
+    def resync(self, attempts: int = 3) -> bool:
+        """Drain input, send ``AT`` and wait for ``OK``; True once the modem answers."""
+        self._check_open()
+        per_attempt = self._resync_timeout()
+        clock = self._clock
+        for _ in range(max(1, attempts)):
+            self._drain(clock() + per_attempt)
+            self._splitter.reset()
+            try:
+                self._write(b"AT\r")
+            except AtTimeout:
+                continue  # the write itself stalled; count it as a failed attempt
+            deadline = clock() + per_attempt
+            while clock() < deadline:
+                data = self._read()
+                if not data:
+                    continue
+                ok = False
+                for line in self._splitter.feed(data):
+                    ok = self._resync_line(line) or ok
+                if ok:
+                    # A late answer to the command that timed out may still be on its way;
+                    # swallow it now rather than let it end the next exchange.
+                    self._drain(clock() + per_attempt)
+                    self._dirty = False
+                    _log.debug("at_resync", ok=True, port=self._name)
+                    return True
+        self._dirty = True
+        _log.warning("at_resync", ok=False, attempts=attempts, port=self._name)
+        return False
+
+    def wait_urcs(self, timeout: float) -> list[str]:
+        """Read the port up to `timeout` s with no command in flight; return the URCs seen.
+
+        Every URC also goes to on_urc. Returns early once URCs have arrived and the port
+        is quiet, so the caller can react to them at once.
+        """
+        self._check_open()
+        clock = self._clock
+        deadline = clock() + timeout
+        urcs: list[str] = []
+        while True:
+            data = self._read()
+            if data:
+                for line in self._splitter.feed(data):
+                    if self._unsolicited(line) and len(urcs) < MAX_LINES:
+                        urcs.append(line)
+            elif urcs:
+                return urcs
+            if clock() >= deadline:
+                return urcs
+
+    def close(self) -> None:
+        try:
+            self._port.close()
+        except (serial.SerialException, OSError) as exc:
+            _log.debug("port_close_failed", error=str(exc), port=self._name)
+
+    def __enter__(self) -> AtChannel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        # pyserial fails on a closed port with TypeError (fd None) or PortNotOpenError.
+        if not getattr(self._port, "is_open", True):
+            raise PortClosed(self._name, "port is closed")
+
+    def _resync_timeout(self) -> float:
+        return min(self._timeout, RESYNC_TIMEOUT)
+
+    def _read(self) -> bytes:
+        port = self._port
+        try:
+            waiting = port.in_waiting
+            return port.read(min(waiting, CHUNK)) if waiting else port.read(1)
+        except (serial.SerialException, OSError) as exc:
+            raise PortClosed(self._name, f"read failed: {exc}") from exc
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except serial.SerialTimeoutException as exc:
+            self._dirty = True
+            raise AtTimeout(data.decode(errors="replace").strip(), 0.0) from exc
+        except (serial.SerialException, OSError) as exc:
+            raise PortClosed(self._name, f"write failed: {exc}") from exc
+
+    def _drain(self, limit: float) -> None:
+        """Read until the port stays quiet for one read slice, or until `limit`."""
+        clock = self._clock
+        while True:
+            data = self._read()
+            if not data:
+                return
+            for line in self._splitter.feed(data):
+                self._unsolicited(line)
+            if clock() >= limit:
+                return
+
+    def _resync_line(self, line: str) -> bool:
+        if line == "OK":
+            return True
+        if line != "AT":
+            self._unsolicited(line)
+        return False
+
+    def _unsolicited(self, line: str) -> bool:
+        if line.startswith(self._urc):
+            self._emit(line)
+            return True
+        _log.debug("at_line_dropped", line=line[:80], port=self._name)
+        return False
+
+    def _emit(self, line: str) -> None:
+        _log.debug("at_urc", line=line, port=self._name)
+        if self._on_urc is not None:
+            try:
+                self._on_urc(line)
+            except Exception:
+                # A failing handler must not desynchronise the exchange in progress.
+                _log.exception("urc_handler_failed", line=line, port=self._name)
