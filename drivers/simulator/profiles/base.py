@@ -1,0 +1,109 @@
+"""The shape of a vendor profile: data (identity, defaults, URC lists) plus command handlers.
+
+A handler is a small function ``(ctx, command) -> list of information lines``; it raises
+`AtError` for a failure. The modem frames the lines and adds the final result code, so a
+handler never deals with ``\\r\\n``, echo or ``+CMEE`` formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from drivers.simulator.commands import Command
+from drivers.simulator.state import ModemState, Nvm, Settings
+
+# 27.007 §9.2 texts for the codes the simulator produces (used with AT+CMEE=2).
+CME_TEXT: dict[int, str] = {
+    3: "operation not allowed",
+    4: "operation not supported",
+    10: "SIM not inserted",
+    11: "SIM PIN required",
+    13: "SIM failure",
+    14: "SIM busy",
+    16: "incorrect password",
+    30: "no network service",
+    50: "Incorrect parameters",
+    100: "unknown",
+}
+
+
+class AtError(Exception):
+    """The command failed: `cme` is the +CME ERROR code, None for a plain ERROR."""
+
+    def __init__(self, cme: int | None = None) -> None:
+        super().__init__(f"+CME ERROR: {cme}" if cme is not None else "ERROR")
+        self.cme = cme
+
+
+class ModemContext(Protocol):
+    """What handlers may see and do; `SimulatedModem` provides it."""
+
+    state: ModemState
+    settings: Settings
+    nvm: Nvm
+    profile: Profile
+
+    def counters(self) -> tuple[int, int]:
+        """(rx_bytes, tx_bytes) now."""
+        ...
+
+    def set_counters(self, rx: int, tx: int) -> None: ...
+
+    def set_state(self, **changes: object) -> None:
+        """Change state keys as a scenario event would (URCs included)."""
+        ...
+
+    def schedule_reset(self) -> None:
+        """Power-cycle after the current command's answer has gone out (AT+CFUN=1,1)."""
+        ...
+
+    def set_autosave(self, interval: int) -> None: ...
+
+
+Handler = Callable[[ModemContext, Command], list[str]]
+UrcHook = Callable[[ModemContext], list[str]]
+
+
+def _no_urcs(ctx: ModemContext) -> list[str]:
+    return []
+
+
+def _counters_lost(nvm: Nvm) -> tuple[int, int]:
+    return (0, 0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    manufacturer: str
+    model: str
+    revision: str
+    handlers: Mapping[str, Handler]
+    cmee_default: int = 0
+    # Commands that need a SIM: +CME ERROR 10 (absent) / 11 (PIN) before the handler runs.
+    sim_commands: frozenset[str] = frozenset()
+    boot_urcs: UrcHook = _no_urcs
+    sim_removed_urcs: UrcHook = _no_urcs
+    sim_inserted_urcs: UrcHook = _no_urcs
+    # (rx, tx) after a power cycle; most modules count from zero again.
+    counters_after_boot: Callable[[Nvm], tuple[int, int]] = _counters_lost
+
+
+def require_sim(ctx: ModemContext) -> None:
+    if ctx.state.sim == "absent":
+        raise AtError(10)
+    if ctx.state.sim == "locked":
+        raise AtError(11)
+
+
+def no_args(cmd: Command, *ops: str) -> None:
+    """Accept only the given ops (default: plain execute); anything else is a plain ERROR."""
+    if cmd.op not in (ops or ("",)):
+        raise AtError(None)
+
+
+def cpin_line(sim: str) -> str:
+    """The +CPIN URC/answer for a SIM state (27.007 §8.3; URC form per QAT 05 §5.10)."""
+    return {"ready": "+CPIN: READY", "locked": "+CPIN: SIM PIN", "absent": "+CPIN: NOT READY"}[sim]
