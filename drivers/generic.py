@@ -1,0 +1,324 @@
+"""Generic 3GPP TS 27.007 modem: the snapshot policy and the read hooks vendors override.
+
+`snapshot()` is the policy (what to read, in which order, what a failure means); the
+`read_*` methods are the hooks. A vendor subclass overrides a hook and chains up to the
+generic one when its firmware answers ERROR, the shape ModemManager's plugins have.
+
+The driver only queries. The one write it makes is `AT+COPS=3,<format>` around a read of
+`+COPS?` to get both the operator name and the numeric MCC/MNC; it sets the format of the
+read-out only (not the network selection) and is put back to what it was in the same line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import structlog
+
+from drivers.at.channel import AtChannel, AtResponse
+from drivers.errors import AtCommandError, CmeError, ParseError
+from drivers.parsers.common import (
+    bars,
+    parse_ati,
+    parse_cesq,
+    parse_cgsn,
+    parse_cimi,
+    parse_cops,
+    parse_cpin,
+    parse_creg,
+    parse_csq,
+    parse_iccid,
+    parse_info_line,
+    sim_state_from_cme,
+)
+from drivers.types import (
+    Counters,
+    CounterSource,
+    Identity,
+    Rat,
+    Registration,
+    RegState,
+    Signal,
+    SimInfo,
+    SimState,
+    Snapshot,
+)
+
+T = TypeVar("T")
+
+log = structlog.get_logger("posagent.driver")
+
+# CME codes that mean "this firmware does not do that" rather than a passing state.
+_UNSUPPORTED_CME = frozenset({4})
+_REGISTERED = (RegState.HOME, RegState.ROAMING)
+# Most specific first: a 5G-capable modem answers C5GREG even while camped on LTE, so the
+# first family that says "registered" wins, else the most specific one that answered.
+_REG_FAMILIES = ("C5GREG", "CEREG", "CGREG", "CREG")
+
+SYSFS_NET = Path("/sys/class/net")
+
+
+class Generic3gppModem:
+    """A modem that answers the basic 27.007 set; every vendor driver derives from it."""
+
+    name = "generic"
+    # Vendor ICCID commands first in subclasses; the generic ones are always tried after.
+    vendor_iccid_commands: tuple[str, ...] = ()
+    generic_iccid_commands: tuple[str, ...] = (
+        "AT+CRSM=176,12258,0,0,10",
+        "AT+CCID",
+        "AT+ICCID",
+    )
+    urc_prefixes: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        channel: AtChannel,
+        *,
+        port: str = "",
+        interface: str | None = None,
+        sysfs_net: Path = SYSFS_NET,
+        identity: Identity | None = None,
+    ) -> None:
+        self.channel = channel
+        self.port = port
+        self.interface = interface
+        self.sysfs_net = sysfs_net
+        self._unsupported: set[str] = set()
+        self._identity = identity  # known already when auto-detection read it
+        if self.urc_prefixes:
+            channel.add_urc_prefixes(self.urc_prefixes)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Drop what was learnt about the modem: after a reboot its firmware may differ."""
+        self._unsupported.clear()
+        self._identity = None
+
+    def supports(self, command: str) -> bool:
+        return command not in self._unsupported
+
+    def query(self, command: str, *, timeout: float | None = None) -> AtResponse | None:
+        """Send a query; None when the modem says it does not support it (remembered).
+
+        Errors that describe a passing state (SIM absent, SIM busy, no network) are
+        raised so the caller can tell them apart; timeouts and port errors always are.
+        """
+        if command in self._unsupported:
+            return None
+        try:
+            return self.channel.command(command, timeout=timeout)
+        except CmeError as err:
+            if err.code in _UNSUPPORTED_CME:
+                self._unsupported.add(command)
+                return None
+            raise
+        except AtCommandError:
+            # Plain ERROR / COMMAND NOT SUPPORT: the firmware lacks the command.
+            self._unsupported.add(command)
+            return None
+
+    def read(self, command: str, parser: Callable[[str], T]) -> T | None:
+        """Query and parse; None for unsupported, for a CME error and for garbled text."""
+        try:
+            response = self.query(command)
+        except CmeError as err:
+            log.debug("at_cme", command=command, code=err.code, meaning=err.meaning)
+            return None
+        if response is None:
+            return None
+        try:
+            return parser(response.text)
+        except ParseError as err:
+            log.debug("at_unparsed", command=command, text=err.text)
+            return None
+
+    # -- hooks --------------------------------------------------------------------------
+
+    def identify(self) -> Identity:
+        if self._identity is not None:
+            return self._identity
+        manufacturer = self.read("AT+CGMI", lambda t: parse_info_line(t, "+CGMI"))
+        model = self.read("AT+CGMM", lambda t: parse_info_line(t, "+CGMM"))
+        revision = self.read("AT+CGMR", lambda t: parse_info_line(t, "+CGMR"))
+        imei_pair = self.read("AT+CGSN", parse_cgsn)
+        if manufacturer is None or model is None:
+            ati = self.read("ATI", parse_ati) or Identity()
+            manufacturer = manufacturer or ati.manufacturer
+            model = model or ati.model
+            revision = revision or ati.revision
+            if imei_pair is None and ati.imei:
+                imei_pair = (ati.imei, bool(ati.imei_valid))
+        imei, imei_valid = imei_pair if imei_pair else (None, None)
+        self._identity = Identity(
+            manufacturer=manufacturer,
+            model=model,
+            revision=revision,
+            imei=imei,
+            imei_valid=imei_valid,
+        )
+        return self._identity
+
+    def read_sim_state(self) -> tuple[SimState, str | None]:
+        try:
+            response = self.query("AT+CPIN?")
+        except CmeError as err:
+            state = sim_state_from_cme(err.code, err.final)
+            if state is None:  # SIM busy: still initialising after boot or a swap
+                return SimState.ERROR, err.meaning
+            return state, err.meaning
+        if response is None:
+            return SimState.ERROR, "AT+CPIN? not supported"
+        try:
+            return parse_cpin(response.text)
+        except ParseError:
+            return SimState.ERROR, response.text or None
+
+    def read_iccid(self) -> str | None:
+        for command in (*self.vendor_iccid_commands, *self.generic_iccid_commands):
+            iccid = self.read(command, parse_iccid)
+            if iccid:
+                return iccid
+        return None
+
+    def read_imsi(self) -> str | None:
+        return self.read("AT+CIMI", parse_cimi)
+
+    def read_signal(self, registration: Registration | None = None) -> Signal:
+        rssi_dbm, ber = self.read("AT+CSQ", parse_csq) or (None, None)
+        cesq = self.read("AT+CESQ", parse_cesq)
+        rsrp = cesq.rsrp_dbm if cesq else None
+        rsrq = cesq.rsrq_db if cesq else None
+        return Signal(
+            rat=registration.rat if registration else None,
+            rssi_dbm=rssi_dbm,
+            ber=ber,
+            rsrp_dbm=rsrp,
+            rsrq_db=rsrq,
+            sinr_db=None,
+            bars=bars(rssi_dbm, rsrp),
+        )
+
+    def read_registration(self) -> Registration:
+        chosen = None
+        for family in _REG_FAMILIES:
+            info = self.read(f"AT+{family}?", parse_creg)
+            if info is None:
+                continue
+            if chosen is None:
+                chosen = info
+            if info.state in _REGISTERED:
+                chosen = info
+                break
+        operator, mcc, mnc, cops_rat = self.read_operator()
+        if chosen is None:
+            return Registration(operator=operator, mcc=mcc, mnc=mnc, rat=cops_rat)
+        return Registration(
+            state=chosen.state,
+            operator=operator,
+            mcc=mcc,
+            mnc=mnc,
+            area_code=chosen.area_code,
+            cell_id=chosen.cell_id,
+            rat=chosen.rat or cops_rat,
+            family=chosen.family,
+        )
+
+    def read_operator(self) -> tuple[str | None, str | None, str | None, Rat | None]:
+        """(name, mcc, mnc, rat) from +COPS?, in both formats when the modem allows."""
+        current = self.read("AT+COPS?", parse_cops)
+        if current is None or current.format is None or current.operator is None:
+            return None, None, None, current.rat if current else None
+        name = current.operator if current.format != 2 else None
+        mcc, mnc = current.mcc, current.mnc
+        other_format = 0 if current.format == 2 else 2
+        # One line: switch the read-out format, read, and switch back to what it was.
+        other = self.read(f"AT+COPS=3,{other_format};+COPS?;+COPS=3,{current.format}", parse_cops)
+        if other is not None and other.operator is not None:
+            if other_format == 2:
+                mcc, mnc = other.mcc, other.mnc
+            else:
+                name = other.operator
+        return name, mcc, mnc, current.rat
+
+    def read_counters(self) -> Counters:
+        return self.read_interface_counters()
+
+    def read_interface_counters(self) -> Counters:
+        """Bytes of the Linux network interface that carries the modem's data."""
+        if not self.interface:
+            return Counters(source=CounterSource.NONE, detail="no interface configured")
+        stats = self.sysfs_net / self.interface / "statistics"
+        try:
+            rx = int((stats / "rx_bytes").read_text().strip())
+            tx = int((stats / "tx_bytes").read_text().strip())
+        except (OSError, ValueError):
+            return Counters(source=CounterSource.NONE, detail=f"interface {self.interface} absent")
+        return Counters(
+            source=CounterSource.INTERFACE, rx_bytes=rx, tx_bytes=tx, detail=self.interface
+        )
+
+    # -- policy -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """One full reading. Unsupported values are None; an absent or locked SIM still
+        gives identity and signal. Timeouts and port errors propagate: they mean the
+        modem itself is unreachable, which the caller reports."""
+        identity = self.identify()
+        sim_state, detail = self.read_sim_state()
+        iccid = imsi = None
+        if sim_state is not SimState.ABSENT:
+            iccid = self.read_iccid()  # EF_ICCID is readable without the PIN
+        if sim_state is SimState.READY:
+            imsi = self.read_imsi()
+        registration = self.read_registration()
+        signal = self.read_signal(registration)
+        counters = self.read_counters()
+        return Snapshot(
+            port=self.port,
+            driver=self.name,
+            identity=identity,
+            sim=SimInfo(state=sim_state, iccid=iccid, imsi=imsi, detail=detail),
+            signal=signal,
+            registration=registration,
+            counters=counters,
+        )
+
+
+def merge_radio(signal: Signal, radio: object | None) -> Signal:
+    """A vendor's extended reading (a `drivers.parsers.radio.RadioInfo`) over the 27.007 one:
+    the vendor's value wins where it has one, the generic one stays where it has not."""
+    if radio is None:
+        return signal
+    values = {}
+    for name in ("rat", "rssi_dbm", "rsrp_dbm", "rsrq_db", "sinr_db"):
+        value = getattr(radio, name, None)
+        values[name] = value if value is not None else getattr(signal, name)
+    rssi = values["rssi_dbm"]
+    rsrp = values["rsrp_dbm"]
+    return Signal(
+        rat=values["rat"],
+        rssi_dbm=round(rssi) if isinstance(rssi, float) and rssi.is_integer() else rssi,
+        ber=signal.ber,
+        rsrp_dbm=round(rsrp) if isinstance(rsrp, float) and rsrp.is_integer() else rsrp,
+        rsrq_db=values["rsrq_db"],
+        sinr_db=values["sinr_db"],
+        bars=bars(
+            round(rssi) if rssi is not None else None, round(rsrp) if rsrp is not None else None
+        ),
+    )
+
+
+def modem_counters(reading: object | None, command: str) -> Counters | None:
+    """Counters from a vendor's counter reading (`drivers.parsers.radio.CounterReading`)."""
+    if reading is None:
+        return None
+    return Counters(
+        source=CounterSource.MODEM,
+        rx_bytes=reading.rx_bytes,  # type: ignore[attr-defined]
+        tx_bytes=reading.tx_bytes,  # type: ignore[attr-defined]
+        detail=command,
+    )
