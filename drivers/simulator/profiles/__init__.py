@@ -11,15 +11,24 @@ from drivers.simulator.profiles.base import AtError, Handler, ModemContext, Prof
 
 __all__ = ["PROFILE_MODULES", "AtError", "Handler", "ModemContext", "Profile", "get_profile"]
 
-# name → module under drivers.simulator.profiles, imported on first use.
+# name → module under drivers.simulator.profiles, imported on first use; in the order
+# SPEC.md lists `simulate --vendor` names.
 PROFILE_MODULES: dict[str, str] = {
     "generic": "generic",
     "quectel": "quectel",
+    "huawei": "huawei",
+    "simcom": "simcom",
+    "fibocom": "fibocom",
+    "ublox": "ublox",
+    "telit": "telit",
+    "sierra": "sierra",
+    "meig": "meig",
+    "neoway": "neoway",
 }
 
 
 def known_profiles() -> list[str]:
-    return sorted(PROFILE_MODULES)
+    return list(PROFILE_MODULES)
 
 
 def get_profile(name: str) -> Profile:
