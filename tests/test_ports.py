@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import RunningSimulator
 from serial.tools.list_ports_common import ListPortInfo
 
-from conftest import RunningSimulator
 from drivers.ports import PortCandidate, candidates, probe_port, role_for
 
 
@@ -41,7 +41,7 @@ def test_candidates_put_mapped_at_ports_first() -> None:
         _usb_port("/dev/ttyUSB1", 0x2C7C, 0x0125, "1-1:1.1"),
     ]
     found = candidates(ports, holders=lambda device: [])
-    assert [c.device for c in found][0] == "/dev/ttyUSB2"
+    assert found[0].device == "/dev/ttyUSB2"
     assert found[0].role == "at" and found[0].interface == 2
     assert found[0].vid_pid == "2c7c:0125"
 

@@ -1,0 +1,46 @@
+"""The one place structlog is configured.
+
+Logs go to stderr so stdout carries only a command's own output. On a TTY the console
+renderer; otherwise one JSON object per line, which journald and log shippers take as is.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Literal, TextIO
+
+import structlog
+
+LogFormat = Literal["console", "json"]
+
+
+def configure_logging(
+    fmt: LogFormat | None = None,
+    *,
+    verbose: int = 0,
+    stream: TextIO | None = None,
+    quiet: bool = False,
+) -> None:
+    """``quiet``: only errors (the demo prints its own timeline); ``verbose``: debug."""
+    out = stream if stream is not None else sys.stderr
+    if fmt is None:
+        fmt = "console" if out.isatty() else "json"
+    level = logging.DEBUG if verbose > 0 else logging.ERROR if quiet else logging.INFO
+    renderer: structlog.typing.Processor
+    if fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
