@@ -47,6 +47,7 @@ _URGENT_PREFIXES = (
 )
 _REBOOT_PREFIXES = ("RDY", "+CFUN: 1", "^BOOT")
 MIN_URGENT_GAP = 5.0  # seconds between URC-triggered polls: a URC storm is not a poll storm
+PUMP_EVERY = 30.0  # seconds between retries of queued reports while waiting
 MAX_WAIT_SLICE = 0.5  # how long one wait blocks: bounds the reaction time to signals
 
 
@@ -146,6 +147,7 @@ class Daemon:
         self._reset_seen = False
         self._ready_sent = False
         self._last_watchdog = -1e9
+        self._last_pump = self.clock.monotonic()
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -217,6 +219,9 @@ class Daemon:
             if now >= deadline or self._urgent_due(now):
                 return
             self._watchdog(now)
+            if now - self._last_pump >= PUMP_EVERY:
+                self._last_pump = now
+                self.pipeline.pump()
             slice_ = min(deadline - now, self.clock.max_slice)
             self.clock.wait(slice_, self._listen if self.driver is not None else None)
 

@@ -32,6 +32,7 @@ from agent.findings import Finding
 from agent.ledger import Reading, calibrate
 from agent.plan import Plan, cycle_for_day, forecast_exhausted, local_date, quota_state
 from agent.report import status_object
+from agent.sinks import Report, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
@@ -42,6 +43,7 @@ log = structlog.get_logger("posagent.poll")
 META_LAST_STATUS = "last_status"
 META_STREAKS = "streaks"
 META_ALERTS = "alerts"
+META_LAST_HEARTBEAT = "last_heartbeat"
 META_SIM_CHANGE = "sim_change"  # JSON [previous, current] of the last SIM swap
 BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
 _64BIT_MACHINES = ("x86_64", "aarch64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64")
@@ -306,9 +308,42 @@ class Pipeline:
             store.set_meta(META_LAST_STATUS, json.dumps(obj, ensure_ascii=False))
             # An alert is committed at once: a crash must not repeat or forget it.
             store.set_meta(META_ALERTS, self.book.to_json(), force=bool(events))
-        for sink in self.sinks:
-            publish(sink, obj, events)
+        if self.sinks:
+            reports = self._reports(obj, events, eval_time)
+            for sink in self.sinks:
+                publish(sink, obj, reports, time.time())
         return PollResult(obj, events)
+
+    def _reports(
+        self, obj: dict[str, Any], events: list[AlertEvent], now: datetime
+    ) -> list[Report]:
+        """The alert events of this poll, and a heartbeat when one is due."""
+        imei, iccid = obj["modem"]["imei"], obj["sim"]["iccid"]
+        reports = [alert_report(event, imei=imei, iccid=iccid) for event in events]
+        last = self.store.get_meta(META_LAST_HEARTBEAT) if self.store is not None else None
+        due = True
+        if last:
+            try:
+                elapsed = now - datetime.fromisoformat(last)
+                due = (
+                    not timedelta(0) <= elapsed < timedelta(seconds=self.settings.report.heartbeat)
+                )
+            except ValueError:
+                due = True
+        if due:
+            reports.append(heartbeat_report(obj, now))
+            if self.store is not None:
+                self.store.set_meta(META_LAST_HEARTBEAT, now.isoformat(), force=True)
+        return reports
+
+    def pump(self) -> None:
+        """Between polls: let queueing sinks retry what is due."""
+        now = time.time()
+        for sink in self.sinks:
+            try:
+                sink.pump(now)
+            except Exception as error:
+                log.error("sink_failed", sink=getattr(sink, "name", "?"), error=str(error))
 
     def close(self) -> None:
         for sink in self.sinks:
@@ -336,12 +371,13 @@ def log_event(event: AlertEvent, status: dict[str, Any]) -> None:
     )
 
 
-def publish(sink: Any, status: dict[str, Any], events: list[AlertEvent]) -> None:
+def publish(sink: Any, status: dict[str, Any], reports: list[Report], now: float) -> None:
     """Hand one poll's result to a sink; a failing sink is logged, never fatal."""
     try:
         sink.publish_status(status)
-        for event in events:
-            sink.deliver_event(event, status)
+        for report in reports:
+            sink.deliver(report)
+        sink.pump(now)
     except Exception as error:
         log.error("sink_failed", sink=getattr(sink, "name", "?"), error=str(error))
 
@@ -382,8 +418,19 @@ def check_once(
 
 
 def build_sinks(settings: Settings) -> list[Any]:
-    """The sinks the configuration asks for (the log is always on, in the pipeline)."""
-    return []
+    """The sinks the configuration asks for (the log is always on, in the pipeline).
+
+    A sink that cannot be built (MQTT configured without paho-mqtt, an unreadable token)
+    is logged and left out: the others and the log still work.
+    """
+    from agent.sinks import sinks_from_settings
+
+    state_dir, _ = resolve_state_dir(settings)
+    try:
+        return list(sinks_from_settings(settings.report, state_dir))
+    except Exception as error:
+        log.error("sinks_unavailable", error=str(error))
+        return []
 
 
 def last_status(settings: Settings, *, now: datetime | None = None) -> dict[str, Any] | None:
