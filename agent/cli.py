@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", parents=[common], help="see posagent at work in a minute")
     p.add_argument(
-        "--speed", type=float, default=1.0, metavar="DAYS", help="simulated days per second"
+        "--speed", type=float, default=1.5, metavar="DAYS", help="simulated days per second"
     )
     p.set_defaults(handler=commands.cmd_demo)
 

@@ -74,7 +74,14 @@ class FastClock:
 
     max_slice = float("inf")  # the demo has no signals to wait for between polls
 
-    def __init__(self, start: datetime, speed: float, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        speed: float,
+        sleep: Callable[[float], None],
+        pending: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._pending = pending  # whether the modem has something to say
         self._now = start
         self._mono = 0.0
         self.speed = speed
@@ -89,7 +96,7 @@ class FastClock:
     def wait(self, seconds: float, listen: Callable[[float], None] | None) -> None:
         if seconds <= 0:
             return
-        if listen is not None:
+        if listen is not None and self._pending():
             listen(0.0)  # hand over whatever URCs the modem has queued
         self._sleep(seconds / self.speed)
         self._now += timedelta(seconds=seconds)
@@ -124,8 +131,13 @@ class Timeline:
             "remind": "REMINDER",
             "resolve": "RESOLVED",
         }
-        level = "" if event.kind == "resolve" else f" ({event.severity.value})"
-        self.line(when, f"{tag[event.kind]:9} {event.code}{level}: {event.message}")
+        if event.kind == "resolve":
+            since = event.since.astimezone(when.tzinfo)
+            self.line(when, f"{tag[event.kind]:9} {event.code}, standing since {since:%d %b %H:%M}")
+            return
+        self.line(
+            when, f"{tag[event.kind]:9} {event.code} ({event.severity.value}): {event.message}"
+        )
 
 
 def run_demo(
@@ -137,9 +149,11 @@ def run_demo(
     """Run the demo; `speed` is simulated seconds per real second (a day a second)."""
     out = out or sys.stdout
     timeline = Timeline(out)
-    clock = FastClock(START, speed, sleep)
     register()
+    modem_box: list[SimulatedModem] = []
+    clock = FastClock(START, speed, sleep, pending=lambda: modem_box[0].output_pending())
     modem = SimulatedModem("quectel", clock=clock.monotonic)
+    modem_box.append(modem)
     with tempfile.TemporaryDirectory(prefix="posagent-demo-") as tmp:
         settings = demo_settings(Path(tmp))
         store = StateStore.open(Path(tmp), clock=lambda: clock.monotonic(), checkpoint=300.0)

@@ -57,7 +57,7 @@ def test_no_file_gives_the_spec_defaults() -> None:
     assert s.allowed_iccid_prefixes == ()
     assert (s.default_plan, dict(s.plans), s.sims, s.balance) == (None, {}, (), None)
     assert s.carrier_sms is False
-    assert s.report.heartbeat == 6 * 3600
+    assert s.report.heartbeat == 24 * 3600
     assert (s.report.status_file, s.report.http, s.report.mqtt, s.report.sms) == (None,) * 4
     assert (s.alerts.remind, s.alerts.not_registered_polls, s.alerts.signal_weak_polls) == (
         86400.0,
