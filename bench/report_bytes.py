@@ -1,7 +1,7 @@
 """Bytes on the wire for a month of webhook reports at the default settings.
 
-A simulated month (30 days, clock injected) of a heartbeat every 24 h (the default) plus eight alert events
-(data low at 80 % and 95 %, a weak-signal spell raised and resolved, a SIM change, the data
+A simulated month (30 days, clock injected) of a heartbeat every 24 h (the default) plus
+eight alert events (data low at 80 % and 95 %, a weak-signal spell raised and resolved, a SIM change, the data
 exhausted, an expiry warning and its reminder), each delivered by HttpSink, one POST per
 report, to a local HTTPS receiver (http.server behind ssl, certificates from trustme).
 

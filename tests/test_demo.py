@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 
-from agent.demo import run_demo
 from conftest import run_cli
+
+from agent.demo import run_demo
 
 
 def _events(text: str) -> list[tuple[str, str]]:
