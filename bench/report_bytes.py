@@ -1,9 +1,10 @@
 """Bytes on the wire for a month of webhook reports at the default settings.
 
 A simulated month (30 days, clock injected) of a heartbeat every 24 h (the default) plus
-eight alert events (data low at 80 % and 95 %, a weak-signal spell raised and resolved, a SIM change, the data
-exhausted, an expiry warning and its reminder), each delivered by HttpSink, one POST per
-report, to a local HTTPS receiver (http.server behind ssl, certificates from trustme).
+eight alert events (data low at 80 % and 95 %, a weak-signal spell raised and resolved, a
+SIM change, the data exhausted, an expiry warning and its reminder), each delivered by
+HttpSink, one POST per report, to a local HTTPS receiver (http.server behind ssl,
+certificates from trustme).
 
 How bytes are counted: the sink connects to a counting TCP proxy on 127.0.0.1 that forwards
 to the receiver; the proxy adds up every byte it relays in both directions. That is the TCP
