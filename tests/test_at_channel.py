@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from pty_responder import PtyResponder
 
-from drivers.at.channel import MAX_LINES, READ_SLICE, AtChannel, AtResponse
+from drivers.at.channel import BACK_TO_BACK, MAX_LINES, READ_SLICE, AtChannel, AtResponse
+from drivers.at.finals import FINAL_STARTS, classify
 from drivers.at.framing import LineSplitter, clean_line
 from drivers.at.urc import DEFAULT_URC_PREFIXES, is_urc, solicited_names
 from drivers.errors import (
@@ -247,6 +248,35 @@ def test_solicited_names(command: str, names: tuple[str, ...]) -> None:
 )
 def test_is_urc(line: str, command: str, urc: bool) -> None:
     assert is_urc(line, DEFAULT_URC_PREFIXES, solicited_names(command)) is urc
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=24),
+        st.sampled_from(
+            [  # MM serial parser finals (vendors.md §1.9), with and without codes
+                "OK",
+                "ERROR",
+                "+CME ERROR: 10",
+                "+CMS ERROR: 310",
+                "+CME ERROR: SIM busy",
+                "NO CARRIER",
+                "BUSY",
+                "NO ANSWER",
+                "NO DIALTONE",
+                "COMMAND NOT SUPPORT",
+                "CONNECT",
+                "CONNECT 150000000",
+                "MODEM ERROR: 3",
+            ]
+        ),
+    )
+)
+def test_every_final_starts_with_a_final_start(line: str) -> None:
+    # The channel skips classify() for lines that do not start with FINAL_STARTS.
+    if classify(line) is not None:
+        assert line.startswith(FINAL_STARTS)
 
 
 # -- exchanges through a real pty ------------------------------------------------------
@@ -497,6 +527,122 @@ def test_failing_urc_handler_does_not_break_the_exchange(modem) -> None:
         channel.close()
     finally:
         responder.stop()
+
+
+# -- input between exchanges ----------------------------------------------------------
+
+
+class SpyPort(FakePort):
+    """FakePort that records the order of in_waiting and write calls."""
+
+    def __init__(self, clock: FakeClock, reply: Callable[[bytes], list[bytes]]) -> None:
+        super().__init__(clock, reply)
+        self.ops: list[str] = []
+
+    @property
+    def in_waiting(self) -> int:
+        self.ops.append("in_waiting")
+        return FakePort.in_waiting.fget(self)  # type: ignore[attr-defined]
+
+    def write(self, data: bytes) -> int:
+        self.ops.append("write")
+        return super().write(data)
+
+    def checked_before_write(self) -> bool:
+        """Whether the last command looked for stale input before writing; resets the log."""
+        checked = self.ops.index("write") > 0
+        self.ops.clear()
+        return checked
+
+
+def spy_channel(
+    replies: dict[bytes, list[bytes]],
+) -> tuple[AtChannel, SpyPort, FakeClock, Recorder]:
+    clock = FakeClock()
+    port = SpyPort(clock, lambda cmd: replies.get(cmd, [b"\r\nERROR\r\n"]))
+    urcs = Recorder()
+    channel = AtChannel(port, clock=clock, on_urc=urcs, name="spy")  # type: ignore[arg-type]
+    return channel, port, clock, urcs
+
+
+def test_back_to_back_commands_skip_the_stale_input_check() -> None:
+    channel, port, _, _ = spy_channel({b"AT+CSQ": [CSQ], b"AT+CPIN?": [b"\r\nERROR\r\n"]})
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    assert port.checked_before_write()  # nothing known about the port yet
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    assert not port.checked_before_write()
+    with pytest.raises(AtCommandError):
+        channel.command("AT+CPIN?")
+    assert not port.checked_before_write()
+    # An error final drains the port as well as OK does.
+    channel.command("AT+CSQ")
+    assert not port.checked_before_write()
+
+
+def test_after_an_idle_gap_a_stale_line_is_dropped() -> None:
+    channel, port, clock, urcs = spy_channel({b"AT+CSQ": [CSQ]})
+    channel.command("AT+CSQ")
+    port.ops.clear()
+    clock.now += BACK_TO_BACK * 2
+    port.chunks.append(b"\r\nsomething nobody asked for\r\n\r\nRDY\r\n")
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    assert port.checked_before_write()
+    assert urcs.lines == ["RDY"]
+
+
+def test_after_a_real_idle_gap_a_stale_line_is_dropped(modem) -> None:
+    responder, channel, urcs = modem({b"AT+CSQ": CSQ})
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    responder.send(b"\r\nsomething nobody asked for\r\n\r\n+CPIN: READY\r\n")
+    time.sleep(0.05)
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    assert urcs.lines == ["+CPIN: READY"]
+
+
+def test_urc_arriving_between_back_to_back_commands_is_still_a_urc() -> None:
+    channel, port, _, urcs = spy_channel({b"AT+CSQ": [CSQ]})
+    channel.command("AT+CSQ")
+    port.ops.clear()
+    port.chunks.append(b'\r\n+CREG: 1,"D509","80D413D",7\r\n')  # MM-tests reg-* (URC form)
+    assert channel.command("AT+CSQ").lines == ("+CSQ: 18,99",)
+    assert not port.checked_before_write()
+    assert urcs.lines == ['+CREG: 1,"D509","80D413D",7']
+
+
+@pytest.mark.parametrize(
+    ("tail", "urcs_seen"),
+    [
+        (b"\r\n+CPIN: READY\r\n", ["+CPIN: READY"]),  # a URC right behind the final
+        (b"\r\ngarb", []),  # an unfinished line right behind the final
+    ],
+)
+def test_bytes_behind_the_final_keep_the_stale_input_check(
+    tail: bytes, urcs_seen: list[str]
+) -> None:
+    replies = {b"AT+CSQ": [CSQ + tail], b"AT+CPIN?": [b"AT+CPIN?\r\r\n+CPIN: READY\r\n" + OK]}
+    channel, port, _, urcs = spy_channel(replies)
+    channel.command("AT+CSQ")
+    port.ops.clear()
+    port.chunks.append(b"age\r\n")  # the rest of whatever was under way
+    response = channel.command("AT+CPIN?")
+    assert port.checked_before_write()
+    # The fragment did not merge into the echo, so the echo is recognised and dropped.
+    assert response.lines == ("+CPIN: READY",)
+    assert urcs.lines == urcs_seen
+
+
+def test_wait_urcs_and_resync_keep_the_stale_input_check() -> None:
+    channel, port, _, _ = spy_channel({b"AT+CSQ": [CSQ], b"AT": [OK]})
+    port.timeout = 0.0  # reads that find nothing take no (fake) time
+    channel.command("AT+CSQ")
+    channel.wait_urcs(0.0)
+    port.ops.clear()
+    channel.command("AT+CSQ")
+    assert port.checked_before_write()
+    assert channel.resync()
+    port.ops.clear()
+    channel.command("AT+CSQ")
+    assert port.checked_before_write()
 
 
 # -- bounded memory under noise --------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import serial
 import structlog
 
-from drivers.at.finals import FINAL_OK, classify, error_for
+from drivers.at.finals import FINAL_OK, FINAL_STARTS, classify, error_for
 from drivers.at.framing import LineSplitter
 from drivers.at.urc import DEFAULT_URC_PREFIXES, is_solicited, solicited_names
 from drivers.errors import AtCommandError, AtTimeout, PortClosed
@@ -18,6 +18,7 @@ from drivers.errors import AtCommandError, AtTimeout, PortClosed
 __all__ = ["DEFAULT_URC_PREFIXES", "AtChannel", "AtResponse"]
 
 _log = structlog.get_logger("posagent.at")
+_new = object.__new__
 
 # Longest wait inside one read; bounds how far past its deadline an exchange can run.
 READ_SLICE = 0.05
@@ -27,6 +28,13 @@ CHUNK = 4096
 MAX_LINES = 512
 # One re-sync attempt waits at most this long for OK to a bare AT.
 RESYNC_TIMEOUT = 1.0
+# Before a command the channel reads what arrived since the last exchange, so a line the
+# modem sent while idle is not taken for part of the answer. A command sent within this
+# long of an exchange that left the port drained skips that read (one syscall each, a
+# sizeable part of a fast exchange): bytes arriving in so short a gap are read with the
+# answer instead, where URCs are still told apart by their prefix.
+BACK_TO_BACK = 0.0005
+_NEVER = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -41,25 +49,13 @@ class AtResponse:
         return "\n".join(self.lines)
 
 
-def _response(
-    command: str, lines: tuple[str, ...], final: str, elapsed: float, _new=object.__new__
-) -> AtResponse:
-    # The frozen dataclass __init__ (object.__setattr__ per field) costs about as much as
-    # parsing the whole response; filling __dict__ directly gives an equal instance.
-    response = _new(AtResponse)
-    fields = response.__dict__
-    fields["command"] = command
-    fields["lines"] = lines
-    fields["final"] = final
-    fields["elapsed"] = elapsed
-    return response
-
-
 class AtChannel:
     """Sends AT commands over an open port and separates answers from URCs.
 
     Single-threaded: one exchange at a time. After a timeout the modem may still be
-    answering the old command, so the channel re-syncs before the next one.
+    answering the old command, so the channel re-syncs before the next one. Lines that
+    arrive between exchanges are not part of the next answer: URCs go to on_urc, the rest
+    is dropped (for commands sent back to back, see BACK_TO_BACK).
     """
 
     def __init__(
@@ -76,13 +72,15 @@ class AtChannel:
         self._port = port
         self._timeout = timeout
         self._urc: tuple[str, ...] = ()
-        self._urc_heads: frozenset[str] | None = None
+        self._urc_by_head: dict[str, tuple[str, ...]] | None = None
         self._set_urc_prefixes(urc_prefixes)
         self._on_urc = on_urc
         self._clock = clock
         self._splitter = LineSplitter(max_line)
         self._name = name or str(getattr(port, "name", None) or getattr(port, "port", "") or "")
         self._dirty = False
+        # When an exchange last ended with the port drained; _NEVER when unknown.
+        self._drained_at = _NEVER
         # Bound once: the lazy proxy re-binds on every call, which costs more than the
         # exchange's own parsing. Logging is configured before ports are opened.
         self._xlog = _log.bind()
@@ -125,12 +123,16 @@ class AtChannel:
 
     def _set_urc_prefixes(self, prefixes: Iterable[str]) -> None:
         self._urc = tuple(dict.fromkeys(p for p in prefixes if p))
-        # Three leading characters rule out most answer lines with one set lookup before
-        # the full prefix scan; usable only while every prefix is at least that long.
+        # Prefixes by their three leading characters: one dict lookup rules out most
+        # answer lines and leaves at most a few prefixes to test ("+CSQ: …" meets only
+        # "+CSQN:"). Usable only while every prefix is at least that long.
         if all(len(p) >= 3 for p in self._urc):
-            self._urc_heads = frozenset(p[:3] for p in self._urc)
+            by_head: dict[str, tuple[str, ...]] = {}
+            for prefix in self._urc:
+                by_head[prefix[:3]] = (*by_head.get(prefix[:3], ()), prefix)
+            self._urc_by_head = by_head
         else:
-            self._urc_heads = None
+            self._urc_by_head = None
 
     def command(self, cmd: str, *, timeout: float | None = None) -> AtResponse:
         """Send `cmd` and return its response; error finals raise AtCommandError/CmeError/…"""
@@ -144,59 +146,71 @@ class AtChannel:
         splitter = self._splitter
         clock = self._clock
         urc = self._urc
-        urc_heads = self._urc_heads
-        cmd_len = len(cmd)
+        by_head = self._urc_by_head
         info: list[str] = []
-        stale: list[str] = []
-        leftover: list[str] = []
+        stale: list[str] | None = None
+        leftover: list[str] | None = None
         echo_pending = True
         final = None
         start = clock()
         deadline = start + limit
         # The port is used directly here, not through _read(): this loop is the hot path.
         try:
-            waiting = port.in_waiting
-            if waiting:
-                # Arrived before the command, so not part of its answer.
-                for line in splitter.feed(port.read(min(waiting, CHUNK))):
-                    self._unsolicited(line)
-            if splitter.pending:
-                # A fragment left from before this command must not merge into its first line.
-                splitter.mark_stale()
+            # _drained_at is only recent when the splitter holds nothing (see below) and
+            # nothing else has read the port since.
+            if start - self._drained_at > BACK_TO_BACK:
+                stale = self._take_stale(port)
+            self._drained_at = _NEVER  # until this exchange ends with the port drained
             port.write(cmd.encode() + b"\r")
             while True:
                 # Take what is waiting in one read; otherwise read(1) sleeps in select() for
                 # at most the port timeout. Asking in_waiting first is measurably faster on
                 # a pty than reading one byte first.
                 waiting = port.in_waiting
-                data = port.read(waiting if waiting < CHUNK else CHUNK) if waiting else port.read(1)
+                if waiting:
+                    data = port.read(waiting if waiting < CHUNK else CHUNK)
+                else:
+                    data = port.read(1)
+                    if data:
+                        # The byte that ended the wait usually heads a burst: take the rest
+                        # now so the burst is split and scanned in one pass.
+                        waiting = port.in_waiting
+                        if waiting:
+                            data += port.read(waiting if waiting < CHUNK else CHUNK)
                 if data:
                     lines = splitter.feed(data, stale)
                     if stale:
                         for line in stale:
                             self._unsolicited(line)
                         stale.clear()
-                    for i, line in enumerate(lines):
-                        final = classify(line)
-                        if final is not None:
-                            leftover = lines[i + 1 :]
+                    for line in lines:
+                        if line == "OK":
+                            final = FINAL_OK
                             break
+                        if line.startswith(FINAL_STARTS):
+                            final = classify(line)
+                            if final is not None:
+                                break
                         if (
                             echo_pending
                             and not info
-                            and len(line) == cmd_len
+                            and len(line) == len(cmd)
                             and line.upper() == cmd.upper()
                         ):
                             echo_pending = False
                         elif (
-                            (urc_heads is None or line[:3] in urc_heads)
-                            and line.startswith(urc)
+                            (candidates := urc if by_head is None else by_head.get(line[:3]))
+                            and line.startswith(candidates)
                             and not is_solicited(line, solicited_names(cmd))
                         ):
                             self._emit(line)
                         elif len(info) < MAX_LINES:
                             info.append(line)
                     if final is not None:
+                        if line is not lines[-1]:
+                            # Lines after the final came in the same burst. An equal line
+                            # earlier on would have been the final, so index() finds this one.
+                            leftover = lines[lines.index(line) + 1 :]
                         break
                 if clock() >= deadline:
                     break
@@ -209,10 +223,16 @@ class AtChannel:
             self._dirty = True
             _log.warning("at_timeout", command=cmd, timeout=limit, port=self._name)
             raise AtTimeout(cmd, limit, tuple(info))
-        elapsed = clock() - start
-        for line in leftover:
-            self._unsolicited(line)
+        end = clock()
+        if leftover:
+            # More may be on its way right behind the final.
+            for line in leftover:
+                self._unsolicited(line)
+        elif not splitter.pending:
+            # The last read took all the port held: nothing is known to be pending.
+            self._drained_at = end
         lines_t = tuple(info)
+        elapsed = end - start
         if self._debug:
             self._xlog.debug(
                 "at_exchange",
@@ -224,7 +244,15 @@ class AtChannel:
             )
         if final is not FINAL_OK and final.is_error:
             raise error_for(cmd, final, lines_t)
-        return _response(cmd, lines_t, final.line, elapsed)
+        # The frozen dataclass __init__ (object.__setattr__ per field) costs about as much
+        # as parsing the whole response; filling __dict__ directly gives an equal instance.
+        response = _new(AtResponse)
+        fields = response.__dict__
+        fields["command"] = cmd
+        fields["lines"] = lines_t
+        fields["final"] = final.line
+        fields["elapsed"] = elapsed
+        return response
 
     def initialize(self) -> None:
         """Re-sync, then ``ATE0`` and ``AT+CMEE=1`` (numeric errors; some firmwares refuse it)."""
@@ -239,6 +267,7 @@ class AtChannel:
     def resync(self, attempts: int = 3) -> bool:
         """Drain input, send ``AT`` and wait for ``OK``; True once the modem answers."""
         self._check_open()
+        self._drained_at = _NEVER
         per_attempt = self._resync_timeout()
         clock = self._clock
         for _ in range(max(1, attempts)):
@@ -274,6 +303,7 @@ class AtChannel:
         is quiet, so the caller can react to them at once.
         """
         self._check_open()
+        self._drained_at = _NEVER  # it may stop in the middle of a burst
         clock = self._clock
         deadline = clock() + timeout
         urcs: list[str] = []
@@ -301,6 +331,19 @@ class AtChannel:
         self.close()
 
     # -- internals ----------------------------------------------------------------------
+
+    def _take_stale(self, port: serial.SerialBase) -> list[str] | None:
+        """Set apart input that arrived before a command: it is not part of the answer.
+
+        Complete lines go to URC handling now. Returns a list for feed() to put the line
+        completing an unfinished fragment in, or None when there is no fragment.
+        """
+        splitter = self._splitter
+        waiting = port.in_waiting
+        if waiting:
+            for line in splitter.feed(port.read(min(waiting, CHUNK))):
+                self._unsolicited(line)
+        return [] if splitter.mark_stale() else None
 
     def _check_open(self) -> None:
         # pyserial fails on a closed port with TypeError (fd None) or PortNotOpenError.

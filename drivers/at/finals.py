@@ -149,6 +149,11 @@ FINAL_OK = Final(FinalKind.OK, "OK")
 
 # First characters of every final; lets classify() reject most information lines at once.
 _FIRST_CHARS = frozenset("OENBCM")
+# The finals starting with "+", tested together so an information line costs one call.
+_PLUS_FINALS = ("+CME ERROR:", "+CMS ERROR:")
+# Every final starts with one of these, so a line that does not is never one: a caller
+# scanning many lines can skip classify() for it.
+FINAL_STARTS = (*_FIRST_CHARS, "+CM")
 
 
 def cme_meaning(code: int) -> str:
@@ -183,11 +188,11 @@ def classify(line: str) -> Final | None:
     first = line[0]
     if first == "+":
         # Most information lines start with "+"; only two finals do.
-        if line.startswith("+CME ERROR:"):
+        if not line.startswith(_PLUS_FINALS):
+            return None
+        if line[3] == "E":
             return _coded(FinalKind.CME_ERROR, line, line[11:], CME_ERRORS, _CME_BY_TEXT)
-        if line.startswith("+CMS ERROR:"):
-            return _coded(FinalKind.CMS_ERROR, line, line[11:], CMS_ERRORS, _CMS_BY_TEXT)
-        return None
+        return _coded(FinalKind.CMS_ERROR, line, line[11:], CMS_ERRORS, _CMS_BY_TEXT)
     if first not in _FIRST_CHARS:
         return None
     kind = _EXACT.get(line)
