@@ -11,7 +11,7 @@ Rules, in the order they are applied to a reading:
    nothing for this reading: the two sources count different things from different zeros,
    so any delta between them would count some bytes twice or invent them.
 3. ``reset_hint`` (the modem reported a reboot, e.g. the ``RDY`` URC, or the interface's
-   ifindex changed) → reset: the counters restarted from 0.
+   ifindex changed) → reset.
 4. The boot id changed and the source is the network interface → reset: a new kernel starts
    every netdev at 0. Modem counters are not forced: Huawei totals and Telit ``#GDATAVOL=2``
    live in the modem's NVM and survive a host reboot (vendors.md §2), so they are judged by
@@ -24,10 +24,26 @@ Rules, in the order they are applied to a reading:
    can never pass for a wrap just because the wall clock jumped or hours of readings are
    missing with no monotonic time to show for it.
 
-A reset counts the new value as usage since the reset (the counter restarted from 0, so all it
-shows now is new traffic); this is the usual choice of traffic meters. Counters reset together,
-so when one direction shows a reset both directions are counted as reset. Traffic between the
-last reading before a reset and the reset itself is gone from the counters and is not counted.
+What a reset counts depends on where the counter restarts from:
+
+* Interface counters restart from 0 (a new netdev starts at 0), so all the new value shows is
+  traffic since the reset and it is counted; this is the usual choice of traffic meters.
+* Modem counters need not restart from 0. A Quectel module loads its counters from NVM at
+  power-up: whatever ``AT+QGDCNT=1`` or the ``AT+QAUGDCNT`` auto-save last stored, so after a
+  reboot the counter rolls back to an older saved value, possibly hundreds of MB, not to 0
+  (vendors.md §2, QAT 10 §10.15-10.16). Huawei ``^DSFLOWQRY`` and Telit ``#GDATAVOL=2`` totals
+  go back only on an explicit clear, to 0, but the ledger cannot tell one from the other by
+  the value. So a modem reset re-baselines and counts 0: counting the new value would book the
+  saved value as phantom usage. The price is the traffic between the reset and this first
+  reading after it, which goes uncounted: at most one poll interval's worth while the agent
+  runs. That is the safe side: the error is small, bounded by the poll interval and visible
+  as a shortfall against the carrier's figure (``usage --set-used`` corrects it), whereas
+  counting the new value errs by the saved value, unbounded and unknown, and can eat a
+  prepaid plan's remaining quota in one reading.
+
+Counters reset together, so when one direction shows a reset both directions are treated as
+reset. Traffic between the last reading before a reset and the reset itself is gone from the
+counters and is not counted.
 
 Deltas follow reading order, never the wall clock, so an NTP step backwards or forwards moves
 nothing but the day a delta is booked to: the local date of the reading's wall time in the
@@ -156,26 +172,38 @@ def _direction(old: int, new: int, bits: int | None, elapsed: float | None, rate
     return new, "reset"
 
 
+def _after_reset(reading: Reading, kind: DeltaKind) -> tuple[int, int, DeltaKind]:
+    """What a reset counts: the new value for an interface, nothing for the modem.
+
+    A modem's counter may have rolled back to a value saved in NVM (Quectel ``AT+QGDCNT=1`` /
+    ``AT+QAUGDCNT``, vendors.md §2) rather than to 0, so its new value is not usage since the
+    reset; see the module docstring.
+    """
+    if reading.source == "interface":
+        return reading.rx_bytes, reading.tx_bytes, kind
+    return 0, 0, kind
+
+
 def _counted(
     previous: Baseline, reading: Reading, max_rate_bps: float
 ) -> tuple[int, int, DeltaKind]:
     if previous.source != reading.source:
         return 0, 0, "source_switch"
     if reading.reset_hint:
-        return reading.rx_bytes, reading.tx_bytes, "reset"
+        return _after_reset(reading, "reset")
     rebooted = (
         previous.boot_id is not None
         and reading.boot_id is not None
         and previous.boot_id != reading.boot_id
     )
     if rebooted and reading.source == "interface":
-        return reading.rx_bytes, reading.tx_bytes, "reboot"
+        return _after_reset(reading, "reboot")
     elapsed = _elapsed(previous, reading)
     bits = reading.counter_bits
     rx, rx_verdict = _direction(previous.rx_bytes, reading.rx_bytes, bits, elapsed, max_rate_bps)
     tx, tx_verdict = _direction(previous.tx_bytes, reading.tx_bytes, bits, elapsed, max_rate_bps)
     if "reset" in (rx_verdict, tx_verdict):
-        return reading.rx_bytes, reading.tx_bytes, "reboot" if rebooted else "reset"
+        return _after_reset(reading, "reboot" if rebooted else "reset")
     if "wrap" in (rx_verdict, tx_verdict):
         return rx, tx, "wrap"
     return rx, tx, "normal"

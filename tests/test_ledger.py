@@ -79,20 +79,30 @@ PAIRS = [
         "reset",
     ),
     (
-        "counter back by one byte is a reset, never negative usage",
+        "modem counter back by one byte is a reset, never negative usage",
         reading(82663256, 109169083),
         reading(82663255, 109169083, at=60),
-        82663255,
-        109169083,
+        0,
+        0,
+        "reset",
+    ),
+    (
+        # QAT 10 §10.15-10.16 (vendors.md §2): at power-up the module loads the value last
+        # saved by AT+QGDCNT=1 / AT+QAUGDCNT, so the counter rolls back to it, not to 0
+        "quectel rollback to the saved value after a reboot counts nothing",
+        reading(150_000_000, 20_000_000),
+        reading(100_000_000, 15_000_000, at=60),
+        0,
+        0,
         "reset",
     ),
     (
         # HW-EM770W §9.2 sample totals (rx 32968993222, tx 2081316713); ^DSFLOWCLR then traffic
-        "huawei totals cleared then new traffic counts from zero",
+        "huawei totals cleared then traffic: the first reading after is the new baseline",
         reading(32968993222, 2081316713),
         reading(1200, 300, at=60),
-        1200,
-        300,
+        0,
+        0,
         "reset",
     ),
     (
@@ -100,8 +110,25 @@ PAIRS = [
         "u-blox 64-bit total going down is a reset",
         reading(113728263578, 2724),
         reading(113728263000, 2800, at=60),
-        113728263000,
-        2800,
+        0,
+        0,
+        "reset",
+    ),
+    (
+        # vendors.md §2.1: a new netdev starts at 0, so all it shows is traffic since the reset
+        "interface counter lower is a reset that counts the new value",
+        reading(9000, 800, source="interface"),
+        reading(1200, 300, source="interface", at=60),
+        1200,
+        300,
+        "reset",
+    ),
+    (
+        "interface reset hint counts the new value although counters went up",
+        reading(1000, 100, source="interface"),
+        reading(5000, 700, source="interface", hint=True, at=60),
+        5000,
+        700,
         "reset",
     ),
     (
@@ -155,19 +182,28 @@ PAIRS = [
     ),
     (
         "one direction reset resets both: counters restart together",
-        reading(50_000, 100),
-        reading(20_000, 400, at=60),
+        reading(50_000, 100, source="interface"),
+        reading(20_000, 400, source="interface", at=60),
         20_000,
         400,
         "reset",
     ),
     (
-        # QAT 15.6 #24 / MM quectel rdy_regex: `RDY` means the module rebooted
-        "RDY hint: reset although counters went up",
+        "one modem direction reset re-baselines both",
+        reading(50_000, 100),
+        reading(20_000, 400, at=60),
+        0,
+        0,
+        "reset",
+    ),
+    (
+        # QAT 15.6 #24 / MM quectel rdy_regex: `RDY` means the module rebooted; the saved
+        # value it loaded may be above the last reading, so going up proves nothing
+        "RDY hint: modem reset although counters went up, counts nothing",
         reading(1000, 100),
         reading(5000, 700, hint=True, at=60),
-        5000,
-        700,
+        0,
+        0,
         "reset",
     ),
     (
@@ -191,8 +227,8 @@ PAIRS = [
         "modem counter lower after a host reboot is a reset",
         reading(9000, 800, boot="a"),
         reading(200, 50, boot="b", mono=3.0, at=60),
-        200,
-        50,
+        0,
+        0,
         "reboot",
     ),
     (
@@ -238,6 +274,45 @@ def test_pair(first: Reading, second: Reading, rx: int, tx: int, kind: str) -> N
     )
     assert ledger.baseline.source == second.source
     assert ledger.readings == 2 and ledger.baseline.seq == 2
+
+
+def test_quectel_rollback_rebaselines_and_counting_goes_on() -> None:
+    # QAT 10 §10.15-10.16: a reboot loads the saved 100 MB although 150 MB had been read.
+    ledger, _ = apply_reading(None, reading(149_000_000, 9_000_000), CST)
+    ledger, delta = apply_reading(ledger, reading(150_000_000, 9_100_000, at=60), CST)
+    assert (delta.rx, delta.tx) == (1_000_000, 100_000)
+    ledger, delta = apply_reading(
+        ledger, reading(100_000_000, 8_000_000, boot="b", mono=5.0, at=120), CST
+    )
+    assert (delta.rx, delta.tx, delta.kind) == (0, 0, "reboot")
+    assert ledger.baseline is not None
+    assert (ledger.baseline.rx_bytes, ledger.baseline.tx_bytes) == (100_000_000, 8_000_000)
+    ledger, delta = apply_reading(
+        ledger, reading(100_500_000, 8_020_000, boot="b", mono=65.0, at=180), CST
+    )
+    assert (delta.rx, delta.tx, delta.kind) == (500_000, 20_000, "normal")
+    assert ledger.total() == 1_100_000 + 520_000  # no phantom 100 MB
+
+
+def test_huawei_clear_then_traffic_counts_from_the_first_reading_after() -> None:
+    # HW-EM770W §9.2: ^DSFLOWCLR sets the totals to 0; traffic follows before the next poll.
+    ledger, _ = apply_reading(None, reading(32968993222, 2081316713), CST)
+    ledger, delta = apply_reading(ledger, reading(4000, 1000, at=60), CST)
+    assert (delta.rx, delta.tx, delta.kind) == (0, 0, "reset")
+    ledger, delta = apply_reading(ledger, reading(9000, 1500, at=120), CST)
+    assert (delta.rx, delta.tx, delta.kind) == (5000, 500, "normal")
+    assert ledger.total() == 5500
+
+
+def test_interface_reboot_counts_the_new_value_modem_does_not() -> None:
+    # The same counters across a host reboot (new boot id): a netdev starts at 0, a modem
+    # counter that went down may have rolled back to a saved value.
+    for source, counted in (("interface", (12_000, 900)), ("modem", (0, 0))):
+        _, delta = pair(
+            reading(90_000, 8_000, source=source, boot="a"),
+            reading(12_000, 900, source=source, boot="b", mono=3.0, at=60),
+        )
+        assert ((delta.rx, delta.tx), delta.kind) == (counted, "reboot"), source
 
 
 def test_wrap_plausibility_boundary() -> None:

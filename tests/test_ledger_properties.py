@@ -12,14 +12,24 @@ SIM change (the next reading is of another SIM), or before a switch of counter s
 first reading on the new source is its baseline). A SIM swapped out and back with no reading
 in between is invisible, so the counters' movement goes to the SIM read at both ends.
 
+Modem counters do not always restart from 0: like a Quectel module loading the value last
+saved to NVM (``AT+QGDCNT=1`` / ``AT+QAUGDCNT``), a power cycle, a host reboot or a modem
+reboot the agent did not see may roll them back to a saved value below the last reading. So
+for the modem source the first reading after a reset the ledger can see (a hint, or a counter
+below its baseline) is a new baseline: traffic between the last reading and that reading is
+not counted, and the saved value never is (no phantom usage). A reset the ledger cannot see
+(the counters back to 0 from a baseline of 0) leaves the counters counting exactly from 0.
+Interface counters restart from 0 and count the new value after a reset.
+
 A kill loses what was counted in memory since the last commit only if, before the next
 reading, the counters are reset or the SIM or the source changes; otherwise the next reading
 counts it again from the committed baseline, on that reading's day. The model follows the
 same physics: silent resets of the modem counters (no hint: e.g. ``AT+QGDCNT=0`` from another
 tool) leave the counters visibly lower than the committed baseline in at least one direction,
 because a reset that the counters themselves overtake before the next reading cannot be told
-from traffic; interface resets come with a hint (ifindex change) or a new boot id, as they do
-on Linux. Traffic takes time at the link's peak rate, so a genuine wrap is always plausible.
+from traffic, and a saved value lies below every baseline the ledger may compare with;
+interface resets come with a hint (ifindex change) or a new boot id, as they do on Linux.
+Traffic takes time at the link's peak rate, so a genuine wrap is always plausible.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -100,25 +111,42 @@ class World:
         for source in self.pend:
             self.pend[source] = [self.pend[source][0] + rx, self.pend[source][1] + tx]
 
-    def power_cycle_modem(self) -> None:
-        """The modem restarts and says so (RDY); the netdev is recreated with it."""
-        self.modem = [0, 0]
+    def _saved(self, fraction: float) -> list[int]:
+        """A value the modem saved to NVM before its last reading, ``fraction`` of the way
+        from 0 to the lowest baseline the ledger may compare with (the live or, after a kill,
+        the committed one): below it wherever that is above 0, so the rollback shows."""
+        refs = [
+            ref
+            for ref in (self.live_ref.get(self.active), self.committed_ref.get(self.active))
+            if ref is not None and ref[0] == "modem"
+        ]
+        if not refs:
+            return [int(v * fraction) for v in self.modem]
+        return [int(min(ref[i] for ref in refs) * fraction) for i in (1, 2)]
+
+    def power_cycle_modem(self, fraction: float = 0.0) -> None:
+        """The modem restarts and says so (RDY), loading its saved counters (0 if none); the
+        netdev is recreated with it."""
+        self.modem = self._saved(fraction)
         self.iface = [0, 0]
         self.pend = {"modem": [0, 0], "interface": [0, 0]}
         self.reset_since_reading = {"modem": True, "interface": True}
         self.hint = True
 
-    def silent_modem_reset(self) -> None:
-        self.modem = [0, 0]
+    def silent_modem_reset(self, fraction: float = 0.0) -> None:
+        """The modem counters go back with no hint: to 0 (``AT+QGDCNT=0`` from another tool)
+        or to a saved value (a modem reboot whose RDY the agent missed)."""
+        self.modem = self._saved(fraction)
         self.pend["modem"] = [0, 0]
         self.reset_since_reading["modem"] = True
         self.window = True
 
-    def reboot(self, mono_after: float) -> None:
-        """The terminal reboots: new boot id and monotonic clock, every counter restarts."""
+    def reboot(self, mono_after: float, fraction: float = 0.0) -> None:
+        """The terminal reboots: new boot id and monotonic clock, the netdev restarts at 0 and
+        the modem, power-cycled with it, at its saved value."""
         self.boot += 1
         self.mono = mono_after
-        self.silent_modem_reset()
+        self.silent_modem_reset(fraction)
         self.iface = [0, 0]
         self.pend["interface"] = [0, 0]
         self.reset_since_reading["interface"] = True
@@ -156,7 +184,7 @@ class World:
             if recovered and not self.reset_since_reading[source]:
                 self._count(sim, day, r_rx, r_tx)
             self.at_risk = None
-        if same_baseline:
+        if same_baseline and not (source == "modem" and self._modem_reset_seen()):
             self._count(sim, day, *self.pend[source])
 
         result = self.store.account(reading, TZ)
@@ -171,6 +199,18 @@ class World:
         self.hint = False
         self.window = False
         self.check()
+
+    def _modem_reset_seen(self) -> bool:
+        """Whether the ledger can tell the modem counters were reset since its baseline: the
+        modem said so, or the baseline is above 0 somewhere, where the reset value and the
+        traffic since stay below it (see :meth:`_saved` and :meth:`traffic`). Then this
+        reading re-baselines; otherwise the counters went from a baseline of 0 to 0 and count
+        exactly from there."""
+        if not self.reset_since_reading["modem"]:
+            return False
+        ref = self.live_ref.get(self.active)
+        assert ref is not None and ref[0] == "modem"
+        return self.hint or any(ref[1:])
 
     def _count(self, sim: str, day: date, rx: int, tx: int) -> None:
         if rx or tx:
@@ -226,7 +266,7 @@ class World:
 
 EVENTS = st.sampled_from(
     ["none"] * 6
-    + ["switch_source", "power_cycle", "silent_reset", "reboot", "swap", "swap"]
+    + ["switch_source", "power_cycle", "silent_reset", "rollback", "reboot", "swap", "swap"]
     + ["jump", "wait", "restart", "crash", "crash", "skip_read"]
 )
 rounds = st.lists(
@@ -237,6 +277,7 @@ rounds = st.lists(
         st.integers(0, MAX_TRAFFIC // 10),  # tx
         st.sampled_from([0.0, 1.0, 59.0, 3600.0]),  # idle seconds
         st.integers(-3 * 86400, 3 * 86400),  # wall clock step for "jump"
+        st.sampled_from([0.0, 0.5, 0.999]),  # where a saved modem value lies below the baseline
     ),
     min_size=3,
     max_size=30,
@@ -250,12 +291,16 @@ def rounds_to_steps(plan: list[tuple], first_source: str) -> list[tuple]:
     """Each round: maybe an event, then some traffic, then (mostly) a poll of the counters."""
     steps: list[tuple] = []
     source = first_source
-    for event, sim, rx, tx, idle, jump in plan:
+    for event, sim, rx, tx, idle, jump, saved in plan:
         skip = False
         if event == "switch_source":
             source = "interface" if source == "modem" else "modem"
         elif event == "reboot":
-            steps.append(("reboot", float(sim * 7)))
+            steps.append(("reboot", float(sim * 7), saved))
+        elif event == "rollback":
+            steps.append(("silent_reset", saved))
+        elif event == "power_cycle":
+            steps.append(("power_cycle", saved))
         elif event == "swap":
             steps.append(("swap", sim))
         elif event == "jump":
@@ -283,9 +328,9 @@ def run(modem: tuple[int, int], iface: tuple[int, int], steps: list[tuple]) -> W
             elif name == "read":
                 world.read(*args)
             elif name == "power_cycle":
-                world.power_cycle_modem()
+                world.power_cycle_modem(*args)
             elif name == "silent_reset":
-                world.silent_modem_reset()
+                world.silent_modem_reset(*args)
             elif name == "reboot":
                 world.reboot(*args)
             elif name == "swap":
@@ -346,6 +391,21 @@ def run(modem: tuple[int, int], iface: tuple[int, int], steps: list[tuple]) -> W
         ("read", "modem"),
     ],
 )
+@example(  # kill, then the modem reboots unseen to a value saved before the committed reading
+    modem=(150_000_000, 20_000_000),
+    iface=(0, 0),
+    steps=[
+        ("read", "modem"),
+        ("traffic", 1_000_000, 10_000, 1.0),
+        ("read", "modem"),
+        ("crash",),
+        ("silent_reset", 0.5),
+        ("traffic", 20_000_000, 10_000, 1.0),
+        ("read", "modem"),
+        ("traffic", 500_000, 20_000, 1.0),
+        ("read", "modem"),
+    ],
+)
 @given(
     modem=start_modem,
     iface=start_iface,
@@ -365,6 +425,49 @@ def test_wrap_is_counted_not_reset() -> None:
     )
     assert "wrap" in world.kinds
     assert sum(sum(v) for v in world.truth[SIMS[0]].values()) == 30_040
+
+
+def quectel_rollback(event: tuple) -> list[tuple]:
+    """Counters read at 150 MB / 20 MB, then ``event`` rolls them back to the value saved
+    earlier (2/3 of the lowest baseline: 100 MB / 13.33 MB), as a Quectel module loads its
+    NVM counters at power-up (QAT 10 §10.15-10.16)."""
+    return [
+        ("read", "modem"),
+        ("traffic", 500_000, 20_000, 1.0),
+        ("read", "modem"),  # +0.5 MB, +20 kB
+        ("traffic", 300_000, 10_000, 1.0),  # gone with the rollback
+        event,
+        ("traffic", 400_000, 30_000, 1.0),  # after the rollback, before the first reading
+        ("read", "modem"),  # the new baseline: counts 0, not the saved 100 MB
+        ("traffic", 500_000, 20_000, 1.0),
+        ("read", "modem"),  # +0.5 MB, +20 kB
+    ]
+
+
+ROLLBACKS = {
+    "power cycle with RDY": (("power_cycle", 2 / 3), "reset"),
+    "modem reboot unseen": (("silent_reset", 2 / 3), "reset"),
+    "host reboot": (("reboot", 0.0, 2 / 3), "reboot"),
+}
+
+
+@pytest.mark.parametrize(("event", "kind"), ROLLBACKS.values(), ids=ROLLBACKS.keys())
+def test_quectel_rollback_to_a_saved_value_books_no_phantom_usage(event: tuple, kind: str) -> None:
+    world = run((150_000_000, 20_000_000), (0, 0), quectel_rollback(event))
+    assert {"normal", kind} <= world.kinds
+    assert sum(sum(v) for v in world.truth[SIMS[0]].values()) == 1_000_000 + 40_000
+
+
+def test_model_notices_a_ledger_that_books_the_saved_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The old rule (count the new value after any reset) books the saved 100 MB: caught."""
+    monkeypatch.setattr(
+        "agent.ledger._after_reset",
+        lambda reading, kind: (reading.rx_bytes, reading.tx_bytes, kind),
+    )
+    with pytest.raises(AssertionError):
+        run((150_000_000, 20_000_000), (0, 0), quectel_rollback(("power_cycle", 2 / 3)))
 
 
 def test_model_notices_a_ledger_that_counts_lost_traffic() -> None:
