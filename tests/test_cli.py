@@ -142,7 +142,7 @@ def test_usage_counts_exactly_the_bytes_moved(
     check()  # counting goes on from there: +0.05 MB rx, +0.01 MB tx
     assert simulator.control_send({"iccid": "89860312345678901234"}) == "ok"
     check()  # another SIM: its own baseline
-    assert simulator.control_send({"rx_bytes": 400_000, "tx_bytes": 60_000}) == "ok"
+    assert simulator.control_send({"rx_bytes": 450_000, "tx_bytes": 70_000}) == "ok"
     check()  # +0.1 MB rx, +0.01 MB tx for the second SIM
 
     result = run_cli("usage", "--json", env=cli_env)
