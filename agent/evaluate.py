@@ -132,7 +132,10 @@ def plan_findings(
     findings: list[Finding] = []
     sim = short_iccid(iccid)
     pct = 100.0 * used_bytes / quota_bytes if quota_bytes else (100.0 if exhausted else 0.0)
-    if exhausted or (quota_bytes and remaining_bytes <= 0):
+    expired = days_to_expiry is not None and days_to_expiry < 0
+    if expired:
+        pass  # an expired package has no quota left at all: `expired` says so, not "used all"
+    elif exhausted or (quota_bytes and remaining_bytes <= 0):
         findings.append(
             Finding(
                 "data_exhausted",

@@ -1,0 +1,375 @@
+"""Helpers for end-to-end alert scenarios: the daemon on a scripted, simulated clock, with
+the in-process simulated modem and real peers for the sinks (HTTPS webhook, MQTT, file).
+
+The pieces:
+
+- ``ScenarioClock``: simulated wall time and monotonic time for the daemon, the simulated
+  modem, the state store and the sinks (``epoch`` is the sinks' ``time.time``).
+- ``Rig``: one simulated modem (the terminal's hardware, kept across agent restarts), a
+  script of timed changes, and ``drive`` to run a daemon over it until a given time.
+- ``Webhook``: an HTTPS receiver on 127.0.0.1 that records every request as it arrives, and
+  can go down and come back on the same port.
+- ``AlertSubscriber``: a paho MQTT client that records what the broker delivers.
+- ``FileWatcher``: a thread that keeps reading a file and parsing it as JSON.
+- ``PumpOnClock``: a sink wrapper that gives ``pump`` the scenario's time (see its doc).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import serial
+import structlog
+import trustme
+from structlog.testing import capture_logs
+
+from agent.poll import PollResult
+from agent.sinks.base import Report
+from drivers.at.channel import AtChannel
+from drivers.connect import ModemOptions
+from drivers.simulator import register
+from drivers.simulator.modem import SimulatedModem
+from drivers.vendors.quectel import QuectelModem
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``predicate`` in real time: for the peers' threads (broker, receiver)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+# -- time ------------------------------------------------------------------------------------
+
+
+class ScenarioClock:
+    """The daemon's Clock on simulated time: a wait returns at once, the time jumps.
+
+    ``pending`` says whether the modem has output queued; only then does a wait listen on
+    the port, so URCs (a SIM swap's +CPIN) still reach the daemon and no idle read is made.
+    """
+
+    max_slice = float("inf")
+
+    def __init__(self, start: datetime, pending: Callable[[], bool] = lambda: False) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the scenario clock needs an aware start time")
+        self._now = start
+        self._mono = 0.0
+        self.pending = pending
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def epoch(self) -> float:
+        """Unix time of the simulated now: what the sinks take for ``time.time()``."""
+        return self._now.timestamp()
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
+
+    def wait(self, seconds: float, listen: Callable[[float], None] | None) -> None:
+        if seconds <= 0:
+            return
+        if listen is not None and self.pending():
+            listen(0.0)
+        self.advance(seconds)
+
+
+class PumpOnClock:
+    """A sink whose ``pump`` runs on the scenario's time.
+
+    ``Pipeline`` hands its sinks ``time.time()`` for ``pump`` (agent/poll.py, ``_conclude``
+    and ``pump``), whereas ``HttpSink`` schedules its retries on its own injected clock; on
+    a simulated clock the two would disagree about when a retry is due. This wrapper makes
+    ``pump`` use the same clock the sink was built with; everything else passes through.
+    """
+
+    def __init__(self, sink: Any, epoch: Callable[[], float]) -> None:
+        self.sink = sink
+        self.name = sink.name
+        self._epoch = epoch
+
+    def publish_status(self, status: dict[str, Any]) -> None:
+        self.sink.publish_status(status)
+
+    def deliver(self, report: Report) -> None:
+        self.sink.deliver(report)
+
+    def pump(self, now: float) -> None:
+        self.sink.pump(self._epoch())
+
+    def close(self) -> None:
+        self.sink.close()
+
+
+# -- the terminal: simulated modem and script ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """At ``at`` (or at the first poll after it): apply ``changes`` to the simulated modem
+    (the keys of the simulator's control socket) and run ``action``."""
+
+    at: datetime
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    action: Callable[[], None] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Poll:
+    at: datetime
+    result: PollResult
+
+
+class Rig:
+    """The terminal's hardware (one simulated Quectel modem) and the script it goes through.
+
+    The modem outlives any one daemon: a restarted agent finds it as it was left.
+    """
+
+    def __init__(self, start: datetime, script: list[Step], *, profile: str = "quectel") -> None:
+        register()
+        self.clock = ScenarioClock(start)
+        self.modem = SimulatedModem(profile, clock=self.clock.monotonic)
+        self.clock.pending = self.modem.output_pending
+        self.profile = profile
+        self.script = sorted(script, key=lambda s: s.at)
+        self.polls: list[Poll] = []
+
+    def connector(self, options: ModemOptions, on_urc: Callable[[str], None]) -> QuectelModem:
+        port = serial.serial_for_url(f"sim://{self.profile}", timeout=0.01, modem=self.modem)
+        channel = AtChannel(port, timeout=options.timeout, on_urc=on_urc, name=options.port)
+        channel.initialize()
+        return QuectelModem(channel, port=options.port)
+
+    def _apply_due(self) -> None:
+        while self.script and self.script[0].at <= self.clock.now():
+            step = self.script.pop(0)
+            if step.changes:
+                self.modem.apply(dict(step.changes))
+            if step.action is not None:
+                step.action()
+
+    def drive(
+        self,
+        daemon: Any,
+        until: datetime,
+        after_poll: Callable[[Poll], None] | None = None,
+    ) -> None:
+        """Run ``daemon`` (agent.daemon.Daemon) poll by poll until a poll at or after
+        ``until``; script steps that are due are applied before each poll."""
+        while True:
+            self._apply_due()
+            result = daemon.run_once()
+            if result is not None:
+                poll = Poll(self.clock.now(), result)
+                self.polls.append(poll)
+                if after_poll is not None:
+                    after_poll(poll)
+                if self.clock.now() >= until:
+                    return
+            daemon.wait_for_next()
+
+
+# -- the log ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def captured_log() -> Iterator[list[dict[str, Any]]]:
+    """structlog's capture_logs with every level let through, whatever an earlier test (or
+    ``configure_logging(quiet=True)``) set as the level filter."""
+    saved = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        with capture_logs() as entries:
+            yield entries
+    finally:
+        structlog.configure(wrapper_class=saved)
+
+
+def alert_log(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alert_raise / alert_escalate / alert_remind / alert_resolve entries, in order."""
+    kinds = ("alert_raise", "alert_escalate", "alert_remind", "alert_resolve")
+    return [e for e in list(entries) if e.get("event") in kinds]
+
+
+# -- the HTTPS webhook -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One request as it reached the receiver (every one, repeats included)."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+class Webhook:
+    """An HTTPS receiver on 127.0.0.1 with a trustme certificate; answers 200 to every POST.
+
+    ``down()`` closes the listening socket (the agent sees connection refused); ``up()``
+    listens again on the same port.
+    """
+
+    def __init__(self, ca: trustme.CA) -> None:
+        self.ca = ca
+        self.port = 0
+        self.arrivals: list[Arrival] = []
+        self._lock = threading.Lock()
+        self._server: HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(self._context)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}/posagent/reports"
+
+    def up(self) -> None:
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                arrival = Arrival(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
+                with webhook._lock:
+                    webhook.arrivals.append(arrival)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = HTTPServer(("127.0.0.1", self.port), Handler)
+        server.socket = self._context.wrap_socket(server.socket, server_side=True)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+        self._thread.start()
+
+    def down(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join(5)
+        self._server = None
+
+    @property
+    def is_up(self) -> bool:
+        return self._server is not None
+
+    def received(self) -> list[Arrival]:
+        with self._lock:
+            return list(self.arrivals)
+
+
+# -- MQTT ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+    retain: bool
+
+
+class AlertSubscriber:
+    """A paho client subscribed (QoS 1) to ``topic`` on the broker at 127.0.0.1:``port``."""
+
+    def __init__(self, port: int, topic: str) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+        subscribed = threading.Event()
+        client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2)
+        client.on_connect = lambda c, *_a: c.subscribe(topic, qos=1)
+        client.on_subscribe = lambda *_a: subscribed.set()
+        client.on_message = self._on_message
+        client.connect("127.0.0.1", port, keepalive=30)
+        client.loop_start()
+        self.client = client
+        if not subscribed.wait(5):
+            self.stop()
+            raise AssertionError(f"no subscription to {topic} within 5 s")
+
+    def _on_message(self, _client: object, _userdata: object, msg: Any) -> None:
+        with self._lock:
+            self.messages.append(Message(msg.topic, bytes(msg.payload), bool(msg.retain)))
+
+    def on(self, topic: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.topic == topic]
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+# -- the status file -------------------------------------------------------------------------
+
+
+class FileWatcher:
+    """Reads ``path`` in a loop from another thread, as the POS application would, and
+    keeps every read that did not parse as JSON (a torn write would show up here)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.reads = 0
+        self.torn: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> FileWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                time.sleep(0.001)
+                continue
+            self.reads += 1
+            try:
+                json.loads(data)
+            except ValueError:
+                self.torn.append(data)
+            time.sleep(0.0005)
