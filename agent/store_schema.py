@@ -37,6 +37,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (iccid, day)
         ) WITHOUT ROWID""",
     ),
+    # 2: today's usage moves into the SIM's row, next to the baseline it was counted from, so
+    # the usual commit (new baseline + today's increment) changes one page instead of two.
+    # The day table keeps the days before the SIM's latest day; the row's day is folded into
+    # it when a later day starts. ``daily_usage`` is the union both are read through.
+    (
+        "ALTER TABLE sim ADD COLUMN today TEXT",
+        "ALTER TABLE sim ADD COLUMN today_rx INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sim ADD COLUMN today_tx INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sim ADD COLUMN today_adjust INTEGER NOT NULL DEFAULT 0",
+        """CREATE VIEW daily_usage (iccid, day, rx, tx, adjust) AS
+            SELECT iccid, day, sum(rx), sum(tx), sum(adjust) FROM (
+                SELECT iccid, day, rx, tx, adjust FROM day
+                UNION ALL
+                SELECT iccid, today, today_rx, today_tx, today_adjust FROM sim
+                WHERE today IS NOT NULL
+            ) GROUP BY iccid, day""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,8 @@ committed reading, and the committed usage always matches the committed baseline
 A forked child opens the store and commits readings as fast as it can, writing the committed
 total to a pipe after each commit returns; the parent kills it after a random short delay,
 reopens the store and checks it. Forking (rather than starting an interpreter per kill) keeps
-hundreds of kills within a few seconds.
+hundreds of kills within a few seconds. A second run checkpoints the WAL every 3 commits, so
+that kills also land in checkpoints and in the commits that start the WAL over.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import agent.store as store_module
 from agent.ledger import Reading
 from agent.store import FILENAME, StateStore
 
@@ -28,8 +30,10 @@ SIM = "89860412345678901234"
 KILLS = 300
 
 
-def child(state_dir: Path, out: int, seed: int) -> None:
+def child(state_dir: Path, out: int, seed: int, wal_commits: int | None) -> None:
     rng = random.Random(seed)
+    if wal_commits is not None:  # forked: this changes the child's module only
+        store_module.WAL_COMMITS = wal_commits
     store = StateStore.open(state_dir, checkpoint=300.0)
     ledger = store.load_ledger(SIM)
     base = ledger.baseline if ledger and ledger.baseline else None
@@ -50,6 +54,8 @@ def child(state_dir: Path, out: int, seed: int) -> None:
             os.write(out, f"{total}\n".encode())
         if seq % 50 == 0:
             store.set_meta("last_status", f"poll {seq}", force=True)
+        elif seq % 7 == 0:
+            store.set_meta("last_status", f"poll {seq}", lazy=True)
 
 
 def reported(fd: int) -> int | None:
@@ -64,22 +70,29 @@ def reported(fd: int) -> int | None:
 
 
 @pytest.mark.timeout(60)
-def test_sigkill_during_writes_never_corrupts_or_loses(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("wal_commits", "kills", "window"),
+    [(None, KILLS, 0.03), (3, KILLS // 3, 0.06)],
+    ids=["default", "checkpoint-every-3-commits"],
+)
+def test_sigkill_during_writes_never_corrupts_or_loses(
+    tmp_path: Path, wal_commits: int | None, kills: int, window: float
+) -> None:
     rng = random.Random(20261123)
     last_committed = 0
     previous_total = 0
     kills_mid_run = 0
-    for i in range(KILLS):
+    for i in range(kills):
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child never returns into pytest
             try:
                 os.close(read_fd)
-                child(tmp_path, write_fd, i)
+                child(tmp_path, write_fd, i, wal_commits)
             finally:
                 os._exit(1)
         os.close(write_fd)
-        time.sleep(rng.uniform(0.002, 0.03))
+        time.sleep(rng.uniform(0.002, window))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
@@ -103,5 +116,5 @@ def test_sigkill_during_writes_never_corrupts_or_loses(tmp_path: Path) -> None:
         assert total >= last_committed, f"kill {i}: lost committed usage"
         assert total >= previous_total, f"kill {i}: usage went backwards"
         previous_total = total
-    assert kills_mid_run > KILLS // 2  # most kills landed while the child was committing
+    assert kills_mid_run > kills // 2  # most kills landed while the child was committing
     assert previous_total > 0
