@@ -5,7 +5,9 @@ For each vendor profile a simulated module is served on a pseudo-terminal in thi
 would in the daemon), then one steady-state snapshot is recorded command by command. The
 same command sequence is then replayed raw — write ``cmd\\r``, read until a final result
 line — so both sides pay the same modem round trips and the ratio is the driver's own
-cost: AT engine, parsing, policy. Blocks of the two alternate so drift hits both alike.
+cost: AT engine, parsing, policy. Both sides use the one port object (same timeouts) and
+read every response in full, up to its final result line: the same bytes each way. Blocks
+of the two alternate so drift hits both alike.
 
     .venv/bin/python bench/poll.py [--n N] [--block B] [--vendor V ...] [--json]
 
@@ -33,8 +35,18 @@ from drivers.simulator.profiles import known_profiles
 from drivers.simulator.server import PtySimulator
 
 WARMUP = 5
-_FINAL_LINES = (b"OK", b"ERROR", b"NO CARRIER", b"COMMAND NOT SUPPORT")
-_FINAL_PREFIXES = (b"+CME ERROR:", b"+CMS ERROR:")
+# The finals the AT channel ends an exchange on (drivers.at.finals), so that no response
+# is cut short or waited past on the raw side.
+_FINAL_LINES = (
+    b"OK",
+    b"ERROR",
+    b"NO CARRIER",
+    b"BUSY",
+    b"NO ANSWER",
+    b"NO DIALTONE",
+    b"COMMAND NOT SUPPORT",
+)
+_FINAL_PREFIXES = (b"+CME ERROR:", b"+CMS ERROR:", b"CONNECT", b"MODEM ERROR:")
 
 
 def record_commands(driver: Generic3gppModem) -> list[str]:

@@ -100,6 +100,7 @@ def luhn_valid(digits: str) -> bool:
 
 # A line carrying some command's prefix ("+CPIN: READY", "^RSSI: 20"): not the answer.
 _FOREIGN = re.compile(r"^[+^#!$%*][A-Za-z0-9]+:")
+_FOREIGN_HEADS = frozenset("+^#!$%*")
 _CGSN_PREFIX = re.compile(r"^\+C?GSN:\s*", re.IGNORECASE)
 
 
@@ -131,9 +132,11 @@ def parse_cimi(text: str) -> str:
     """The IMSI (5-15 digits) from ``AT+CIMI``; an optional "+CIMI:"/"#CIMI:" prefix (Telit
     ``AT#CIMI``) is stripped. ParseError otherwise."""
     for line in info_lines(text, "IMSI"):
-        if _FOREIGN.match(line) and not _CIMI_PREFIX.match(line):
+        # The usual answer is the bare number: no prefix to look for.
+        prefix = _CIMI_PREFIX.match(line) if line[0] in "+#" else None
+        if prefix is None and line[0] in _FOREIGN_HEADS and _FOREIGN.match(line):
             continue  # an interleaved URC
-        value = unquote(_CIMI_PREFIX.sub("", line))
+        value = unquote(line[prefix.end() :] if prefix else line)
         if 5 <= len(value) <= 15 and value.isascii() and value.isdigit():
             return value
         raise ParseError("IMSI", text)

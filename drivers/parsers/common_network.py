@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 from drivers.errors import ParseError
-from drivers.parsers.common_text import Field, find_prefixed, info_lines, split_fields, to_int
+from drivers.parsers.common_text import (
+    Field,
+    find_prefixed,
+    frozen,
+    info_lines,
+    split_fields,
+    split_values,
+    to_int,
+)
 from drivers.types import Rat, RegState
 
 # 27.007 <AcT> (vendors.md §1.6, MM get_mm_access_tech_from_etsi_access_tech).
@@ -82,7 +90,9 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def _has_letter(field: Field) -> bool:
-    return any(char.isalpha() for char in field.value)
+    value = field.value
+    # Digits are never letters: most fields are plain numbers and skip the scan.
+    return not value.isdigit() and any(char.isalpha() for char in value)
 
 
 def _only_location(field: Field) -> bool:
@@ -165,15 +175,18 @@ def parse_creg(text: str) -> RegInfo:
     area_code = _location(rest[0], text) if len(rest) > 0 else None
     cell_id = _location(rest[1], text) if len(rest) > 1 else None
     act = to_int(rest[2].value) if len(rest) > 2 else None
-    return RegInfo(
-        family=family,
-        n=n,
-        stat=stat,
-        state=reg_state_from_stat(stat),
-        area_code=area_code,
-        cell_id=cell_id,
-        act=act,
-        rat=rat_from_act(act),
+    return frozen(
+        RegInfo,
+        {
+            "family": family,
+            "n": n,
+            "stat": stat,
+            "state": _STAT_STATE.get(stat, RegState.UNKNOWN),
+            "area_code": area_code,
+            "cell_id": cell_id,
+            "act": act,
+            "rat": None if act is None else _ACT_RAT.get(act),
+        },
     )
 
 
@@ -224,22 +237,26 @@ def parse_cops(text: str) -> Cops:
     match = find_prefixed(info_lines(text, "+COPS"), _COPS)
     if not match:
         raise ParseError("+COPS", text)
-    fields = split_fields(match.group(1))
-    mode = to_int(fields[0].value)
+    fields = split_values(match.group(1))
+    mode = to_int(fields[0])
     if mode is None:
         raise ParseError("+COPS", text)
-    fmt = to_int(fields[1].value) if len(fields) > 1 else None
-    operator = fields[2].value if len(fields) > 2 and fields[2].value else None
+    count = len(fields)
+    fmt = to_int(fields[1]) if count > 1 else None
+    operator = fields[2] if count > 2 and fields[2] else None
     if operator is not None and len(operator) >= 8:
         operator = decode_ucs2_hex(operator) or operator
-    act = to_int(fields[3].value) if len(fields) > 3 else None
+    act = to_int(fields[3]) if count > 3 else None
     mcc, mnc = _split_mccmnc(operator) if fmt == 2 and operator else (None, None)
-    return Cops(
-        mode=mode,
-        format=fmt,
-        operator=operator,
-        act=act,
-        rat=rat_from_act(act),
-        mcc=mcc,
-        mnc=mnc,
+    return frozen(
+        Cops,
+        {
+            "mode": mode,
+            "format": fmt,
+            "operator": operator,
+            "act": act,
+            "rat": None if act is None else _ACT_RAT.get(act),
+            "mcc": mcc,
+            "mnc": mnc,
+        },
     )

@@ -12,20 +12,20 @@ import re
 from dataclasses import dataclass
 
 from drivers.errors import ParseError
-from drivers.parsers.common_text import find_prefixed, info_lines, split_fields, to_int
+from drivers.parsers.common_text import find_prefixed, frozen, info_lines, split_values, to_int
 
 _CSQ = re.compile(r"^\+CSQ:\s*(.*)$", re.IGNORECASE)
 _CESQ = re.compile(r"^\+CESQ:\s*(.*)$", re.IGNORECASE)
 
 
 def _numbers(payload: str, count: int, what: str, text: str) -> list[int]:
-    fields = split_fields(payload)
+    fields = split_values(payload)
     if len(fields) < count:
         raise ParseError(what, text)
-    values = [to_int(field.value) for field in fields[:count]]
-    if any(value is None for value in values):
+    values = [to_int(field) for field in fields[:count]]
+    if None in values:
         raise ParseError(what, text)
-    return [value for value in values if value is not None]
+    return values  # type: ignore[return-value]
 
 
 def _ber(value: int) -> int | None:
@@ -76,13 +76,16 @@ def parse_cesq(text: str) -> Cesq:
     if not match:
         raise ParseError("+CESQ", text)
     rxlev, ber, rscp, ecno, rsrq, rsrp = _numbers(match.group(1), 6, "+CESQ", text)
-    return Cesq(
-        rxlev_dbm=rxlev - 111 if 0 <= rxlev <= 63 else None,
-        ber=_ber(ber),
-        rscp_dbm=rscp - 121 if 0 <= rscp <= 96 else None,
-        ecno_db=ecno / 2 - 24.5 if 0 <= ecno <= 49 else None,
-        rsrq_db=rsrq / 2 - 20 if 0 <= rsrq <= 34 else None,
-        rsrp_dbm=rsrp - 141 if 0 <= rsrp <= 97 else None,
+    return frozen(
+        Cesq,
+        {
+            "rxlev_dbm": rxlev - 111 if 0 <= rxlev <= 63 else None,
+            "ber": ber if 0 <= ber <= 7 else None,
+            "rscp_dbm": rscp - 121 if 0 <= rscp <= 96 else None,
+            "ecno_db": ecno / 2 - 24.5 if 0 <= ecno <= 49 else None,
+            "rsrq_db": rsrq / 2 - 20 if 0 <= rsrq <= 34 else None,
+            "rsrp_dbm": rsrp - 141 if 0 <= rsrp <= 97 else None,
+        },
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drivers.errors import ParseError
-from drivers.parsers.common_text import info_lines, split_fields, to_int
+from drivers.parsers.common_text import info_lines, split_values, to_int
 from drivers.types import SimState
 
 _HEX = frozenset("0123456789ABCDEF")
@@ -52,12 +52,13 @@ def parse_iccid(text: str) -> str | None:
     """
     bare_seen = False
     for line in info_lines(text, "ICCID"):
-        if line.upper().startswith("+CRSM:"):
+        upper = line.upper()
+        if upper.startswith("+CRSM:"):
             return parse_crsm_iccid(line)
-        match = _ICCID_PREFIX.match(line.upper())
+        match = _ICCID_PREFIX.match(upper)
         if match:
             return normalize_iccid(line[match.end() :])
-        if _ANY_PREFIX.match(line.upper()):
+        if _ANY_PREFIX.match(upper):
             continue  # an interleaved URC or a foreign answer
         # A bare line: the value itself, or a URC without a colon ("RDY") before it.
         bare_seen = True
@@ -84,13 +85,13 @@ def parse_crsm_iccid(text: str) -> str | None:
     for line in info_lines(text, "+CRSM"):
         if not line.upper().startswith("+CRSM:"):
             continue
-        fields = split_fields(line[len("+CRSM:") :])
-        sw1 = to_int(fields[0].value)
-        if sw1 is None or len(fields) < 2 or to_int(fields[1].value) is None:
+        fields = split_values(line[len("+CRSM:") :])
+        sw1 = to_int(fields[0])
+        if sw1 is None or len(fields) < 2 or to_int(fields[1]) is None:
             raise ParseError("+CRSM", text)
         if sw1 not in _CRSM_OK_SW1 or len(fields) < 3:
             return None
-        payload = fields[2].value.replace(" ", "").upper()
+        payload = fields[2].replace(" ", "").upper()
         if not payload.startswith("98"):
             return None
         return normalize_iccid(payload)

@@ -12,9 +12,11 @@ from drivers.errors import ParseError
 from drivers.parsers.radio import (
     CounterReading,
     RadioInfo,
+    counter_reading,
     first_payload,
     is_empty,
     opt_int,
+    radio_info,
     rat_from_name,
     response_lines,
     scaled,
@@ -41,17 +43,17 @@ def parse_hcsq(text: str) -> RadioInfo:
     mode = fields[0].upper()
     rest = fields[1:]
     if mode == "NOSERVICE":
-        return RadioInfo(registered=False)
+        return radio_info(registered=False)
     if mode == "GSM":
         (rssi,) = _hcsq_values(rest, 1, text)
-        return RadioInfo(rat=Rat.GSM, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
+        return radio_info(rat=Rat.GSM, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
     if mode in ("WCDMA", "TD-SCDMA"):
         # <rscp>,<ecio> follow; RadioInfo carries only rssi for UMTS.
         (rssi,) = _hcsq_values(rest, 1, text)
-        return RadioInfo(rat=Rat.UMTS, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
+        return radio_info(rat=Rat.UMTS, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
     if mode == "LTE":
         rssi, rsrp, sinr, rsrq = _hcsq_values(rest, 4, text)
-        return RadioInfo(
+        return radio_info(
             rat=Rat.LTE,
             rssi_dbm=scaled(rssi, -121, 1, 0, 96),
             rsrp_dbm=scaled(rsrp, -141, 1, 0, 97),
@@ -75,7 +77,7 @@ def parse_sysinfoex(text: str) -> RadioInfo:
     sysmode = opt_int(fields[5], "^SYSINFOEX", text)
     name = fields[6] if len(fields) > 6 else ""
     rat = rat_from_name(name) if not is_empty(name) else _SYSMODES.get(sysmode or 0)
-    return RadioInfo(rat=rat, registered=srv_status == 2)
+    return radio_info(rat=rat, registered=srv_status == 2)
 
 
 def _flow_fields(text: str) -> list[str]:
@@ -104,7 +106,7 @@ def parse_dsflowqry(text: str) -> CounterReading:
     if len(fields) != 6:
         raise ParseError("^DSFLOWQRY", text)
     values = [to_hex(f, "^DSFLOWQRY", text) for f in fields]
-    return CounterReading(rx_bytes=values[5], tx_bytes=values[4], detail="DSFLOWQRY total")
+    return counter_reading(rx_bytes=values[5], tx_bytes=values[4], detail="DSFLOWQRY total")
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ class DsFlowReport:
     qos_rx_rate_bps: int | None = None
 
     def reading(self) -> CounterReading:
-        return CounterReading(
+        return counter_reading(
             rx_bytes=self.rx_bytes, tx_bytes=self.tx_bytes, detail="DSFLOWRPT session"
         )
 

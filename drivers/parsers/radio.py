@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.errors import ParseError
+from drivers.parsers.common_text import frozen
 from drivers.types import Rat
 
 
@@ -45,6 +47,28 @@ class CounterReading:
     detail: str | None = None  # which command (and which counters) answered
 
 
+_new = object.__new__
+_RADIO_FIELDS = frozenset(RadioInfo.__dataclass_fields__)
+
+
+def radio_info(**values: Any) -> RadioInfo:
+    """Equal to ``RadioInfo(**values)``, built without the frozen dataclass ``__init__``
+    (``object.__setattr__`` for each of eleven fields: more than a whole parse costs)."""
+    if not _RADIO_FIELDS.issuperset(values):
+        raise TypeError(f"unexpected RadioInfo fields: {sorted(set(values) - _RADIO_FIELDS)}")
+    return frozen(RadioInfo, values)
+
+
+def counter_reading(rx_bytes: int, tx_bytes: int, detail: str | None = None) -> CounterReading:
+    """Equal to ``CounterReading(rx_bytes, tx_bytes, detail)``; see `radio_info`."""
+    reading = _new(CounterReading)
+    attrs = reading.__dict__
+    attrs["rx_bytes"] = rx_bytes
+    attrs["tx_bytes"] = tx_bytes
+    attrs["detail"] = detail
+    return reading
+
+
 # An echoed command line ("AT+QGDCNT?") when ATE0 was not applied.
 _ECHO = re.compile(r"^AT[^\s:]*$", re.IGNORECASE)
 _DEC = re.compile(r"[+-]?\d+")
@@ -52,14 +76,18 @@ _HEX = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
 _FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 # Placeholders modems print for "no value".
 _EMPTY = {"", "-", "--", "---", "NA", "N/A"}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def response_lines(text: str) -> list[str]:
     """Information lines of a response: stripped, without blanks, echo and final ``OK``."""
+    # The regex split is needed only for a multi-line text; the echo regex only for a
+    # line that starts like one.
+    raw_lines = _LINE_BREAK.split(text) if "\n" in text or "\r" in text else [text]
     out = []
-    for raw in re.split(r"\r\n|\r|\n", text):
+    for raw in raw_lines:
         line = raw.strip()
-        if not line or line == "OK" or _ECHO.match(line):
+        if not line or line == "OK" or (line[0] in "aA" and _ECHO.match(line)):
             continue
         out.append(line)
     return out
@@ -87,18 +115,26 @@ def first_payload(text: str, prefix: str, what: str) -> str:
 
 def split_fields(payload: str) -> list[str]:
     """Split on commas outside double quotes; strip spaces and the quotes themselves."""
+    if '"' not in payload:
+        return [field.strip() for field in payload.split(",")]
+    # Between the n-th and the n+1-th quote, commas separate fields only for even n.
+    parts = payload.split('"')
+    if "," not in "".join(parts[1::2]):
+        # No comma inside quotes: every comma separates, and the quotes just go.
+        return [field.strip() for field in "".join(parts).split(",")]
     fields: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for ch in payload:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            fields.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    fields.append("".join(current).strip())
+    current = ""
+    for index, part in enumerate(parts):
+        if index % 2:
+            current += part
+            continue
+        pieces = part.split(",")
+        current += pieces[0]
+        if len(pieces) > 1:
+            fields.append(current.strip())
+            fields += [piece.strip() for piece in pieces[1:-1]]
+            current = pieces[-1]
+    fields.append(current.strip())
     return fields
 
 
@@ -109,6 +145,8 @@ def is_empty(field: str) -> bool:
 def to_int(field: str, what: str, text: str) -> int:
     """A decimal integer, or ParseError."""
     field = field.strip()
+    if field.isascii() and (field.isdigit() or (field[1:].isdigit() and field[0] in "+-")):
+        return int(field)  # as `_plain_number`, inline on the most used path
     if not _DEC.fullmatch(field):
         raise ParseError(what, text)
     return int(field)
@@ -124,12 +162,22 @@ def to_hex(field: str, what: str, text: str) -> int:
 
 def to_float(field: str, what: str, text: str) -> float:
     field = field.strip()
+    if _plain_number(field):
+        return float(field)
     if not _FLOAT.fullmatch(field):
         raise ParseError(what, text)
     return float(field)
 
 
+def _plain_number(field: str) -> bool:
+    """ASCII digits with at most a leading sign: what int() and float() read as `_DEC`
+    and `_FLOAT` accept them, so the regex and the placeholder test can be skipped."""
+    return field.isascii() and (field.isdigit() or (field[1:].isdigit() and field[0] in "+-"))
+
+
 def opt_int(field: str, what: str, text: str) -> int | None:
+    if _plain_number(field):
+        return int(field)
     return None if is_empty(field) else to_int(field, what, text)
 
 
@@ -138,6 +186,8 @@ def opt_hex(field: str, what: str, text: str) -> int | None:
 
 
 def opt_float(field: str, what: str, text: str) -> float | None:
+    if _plain_number(field):
+        return float(field)
     return None if is_empty(field) else to_float(field, what, text)
 
 
@@ -151,16 +201,20 @@ def scaled(value: int | None, offset: int, divisor: int, lo: int, hi: int) -> fl
     return round((value + offset) / divisor, 2)
 
 
+_PLMN = re.compile(r"(\d{3})[\s-]?(\d{2,3})")
+
+
 def split_plmn(plmn: str) -> tuple[str | None, str | None]:
     """``"46011"``, ``"228-02"``, ``"286 01"`` → (mcc, mnc); anything else → (None, None)."""
     plmn = plmn.strip().strip('"')
-    m = re.fullmatch(r"(\d{3})[\s-]?(\d{2,3})", plmn)
+    m = _PLMN.fullmatch(plmn)
     if not m or m.group(1) == "000":
         return None, None
     return m.group(1), m.group(2)
 
 
 _LTE_BAND = re.compile(r"(?:E-?UTRAN|LTE)?[\s_-]*(?:BAND)?[\s_-]*B?(\d{1,3})", re.IGNORECASE)
+_LTE_NAMED = re.compile(r"LTE|UTRAN|^B\d", re.IGNORECASE)
 _NR_BAND = re.compile(r"(?:NR(?:5G)?[\s_-]*(?:BAND)?[\s_-]*)?N?(\d{1,3})", re.IGNORECASE)
 
 
@@ -170,8 +224,7 @@ def band_name(raw: str, rat: Rat | None = None) -> str | None:
     raw = raw.strip().strip('"')
     if is_empty(raw):
         return None
-    m = _NR_BAND.fullmatch(raw)
-    if m and raw[0] in "nN":
+    if raw[0] in "nN" and (m := _NR_BAND.fullmatch(raw)):
         return f"n{int(m.group(1))}"
     if raw.isdigit():
         if rat is Rat.NR5G:
@@ -180,7 +233,7 @@ def band_name(raw: str, rat: Rat | None = None) -> str | None:
             return f"B{int(raw)}"
         return raw
     m = _LTE_BAND.fullmatch(raw)
-    if m and re.search(r"LTE|UTRAN|^B\d", raw, re.IGNORECASE):
+    if m and _LTE_NAMED.search(raw):
         return f"B{int(m.group(1))}"
     return raw
 

@@ -6,6 +6,7 @@ Sierra modules have no byte counter over AT (vendors.md §2): only radio state i
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from drivers.errors import ParseError
 from drivers.parsers.radio import (
@@ -13,6 +14,7 @@ from drivers.parsers.radio import (
     band_name,
     first_payload,
     is_empty,
+    radio_info,
     rat_from_name,
     response_lines,
     split_fields,
@@ -28,10 +30,27 @@ from drivers.types import Rat
 _VALUE = r"[ \t]*(\S+)(?:[ \t]+\((\d+)\))?"
 
 
-def _label(*names: str, exclude: str = "") -> re.Pattern[str]:
+class _Label(NamedTuple):
+    """A label's pattern and the literal names it starts with."""
+
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+
+    def search(self, body: str) -> re.Match[str] | None:
+        # No match can start before the first occurrence of a name, so the search starts
+        # there instead of trying the lookbehinds at every position of a long report.
+        # Lookbehinds and ^ still see the text before that position.
+        starts = [start for name in self.names if (start := body.find(name)) >= 0]
+        if not starts:
+            return None
+        return self.pattern.search(body, min(starts))
+
+
+def _label(*names: str, exclude: str = "") -> _Label:
     lookbehind = f"(?<!{exclude})" if exclude else ""
     alternatives = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"(?:^|(?<=\s)){lookbehind}(?:{alternatives}){_VALUE}", re.MULTILINE)
+    pattern = re.compile(rf"(?:^|(?<=\s)){lookbehind}(?:{alternatives}){_VALUE}", re.MULTILINE)
+    return _Label(pattern, names)
 
 
 _SYSTEM_MODE = _label("System mode:")
@@ -44,22 +63,23 @@ _RSRQ = _label("RSRQ (dB):", exclude="NR5G ")
 _SINR = _label("SINR (dB):", exclude="NR5G ")
 _TAC = _label("TAC:")
 _CELL_ID = _label("Cell ID:", exclude="Physical ")
+_NOTHING = RadioInfo()
 
 
-def _raw(pattern: re.Pattern[str], body: str) -> tuple[str, str | None] | None:
-    m = pattern.search(body)
+def _raw(label: _Label, body: str) -> tuple[str, str | None] | None:
+    m = label.search(body)
     if not m or is_empty(m.group(1)):
         return None
     return m.group(1), m.group(2)
 
 
-def _number(pattern: re.Pattern[str], body: str, text: str) -> float | None:
-    found = _raw(pattern, body)
+def _number(label: _Label, body: str, text: str) -> float | None:
+    found = _raw(label, body)
     return None if found is None else to_float(found[0], "!GSTATUS", text)
 
 
-def _hex_id(pattern: re.Pattern[str], body: str, text: str) -> int | None:
-    found = _raw(pattern, body)
+def _hex_id(label: _Label, body: str, text: str) -> int | None:
+    found = _raw(label, body)
     if found is None:
         return None
     hex_value, decimal = found
@@ -80,14 +100,13 @@ def parse_gstatus(text: str) -> RadioInfo:
     """Multi-line ``!GSTATUS:`` → RadioInfo (rat, band, RSSI/RSRP dBm, RSRQ/SINR dB, TAC, cell)."""
     lines = response_lines(text)
     body = "\n".join(lines)
-    if not any(line.upper().startswith("!GSTATUS") for line in lines) and not _SYSTEM_MODE.search(
-        body
-    ):
+    system_mode = _SYSTEM_MODE.search(body)
+    if not system_mode and not any(line.upper().startswith("!GSTATUS") for line in lines):
         raise ParseError("!GSTATUS", text)
-    mode = _raw(_SYSTEM_MODE, body)
-    rat = rat_from_name(mode[0]) if mode else None
+    mode = None if not system_mode or is_empty(system_mode[1]) else system_mode[1]
+    rat = rat_from_name(mode) if mode else None
     band = _raw(_LTE_BAND, body)
-    info = RadioInfo(
+    info = radio_info(
         rat=rat,
         band=band_name(band[0], Rat.LTE) if band else None,
         rssi_dbm=_number(_RSSI, body, text),
@@ -98,7 +117,7 @@ def parse_gstatus(text: str) -> RadioInfo:
         cell_id=_hex_id(_CELL_ID, body, text),
         registered=_registered(body),
     )
-    if info == RadioInfo() and mode is None:
+    if mode is None and info == _NOTHING:
         raise ParseError("!GSTATUS", text)
     return info
 

@@ -22,6 +22,8 @@ class HuaweiModem(Generic3gppModem):
     # Older devices lack ^ICCID and answer ERROR; the generic +CRSM read follows
     # (MM src/plugins/huawei/mm-sim-huawei.c).
     vendor_iccid_commands = ("AT^ICCID?",)
+    # USSD request and reply as packed GSM-7 hex (MM huawei plugin encode/decode, §1.7).
+    ussd_packed = True
     # MM huawei plugin's URC regex list (vendors.md §1.10).
     urc_prefixes = (
         "^RSSI:",

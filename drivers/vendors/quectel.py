@@ -14,9 +14,8 @@ counter that went backwards as a reset.
 
 from __future__ import annotations
 
-import dataclasses
-
 from drivers.generic import Generic3gppModem, merge_radio, modem_counters
+from drivers.parsers.common_text import frozen
 from drivers.parsers.quectel import (
     parse_qcsq,
     parse_qeng_servingcell,
@@ -63,9 +62,14 @@ def with_cell(registration: Registration, radio: RadioInfo | None) -> Registrati
     where the 27.007 answers left them unknown."""
     if radio is None:
         return registration
-    return dataclasses.replace(
-        registration,
-        area_code=registration.area_code if registration.area_code is not None else radio.area_code,
-        cell_id=registration.cell_id if registration.cell_id is not None else radio.cell_id,
-        rat=registration.rat or radio.rat,
+    # frozen(): what dataclasses.replace() gives, without its per-field introspection.
+    area_code, cell_id = registration.area_code, registration.cell_id
+    return frozen(
+        Registration,
+        {
+            **vars(registration),
+            "area_code": radio.area_code if area_code is None else area_code,
+            "cell_id": radio.cell_id if cell_id is None else cell_id,
+            "rat": registration.rat or radio.rat,
+        },
     )
