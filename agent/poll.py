@@ -18,6 +18,8 @@ from typing import Any
 import structlog
 
 from agent.alerts import AlertBook, AlertEvent, AlertPolicy, step
+from agent.balance import BalanceWatcher
+from agent.carrier_sms import CarrierSmsWatcher
 from agent.config import Settings, resolve_state_dir
 from agent.evaluate import (
     ModemRules,
@@ -36,7 +38,7 @@ from agent.sinks import Report, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
-from drivers.types import CounterSource, Snapshot
+from drivers.types import CounterSource, SimState, Snapshot
 
 log = structlog.get_logger("posagent.poll")
 
@@ -208,6 +210,12 @@ class Pipeline:
         raw = store.get_meta(META_ALERTS) if store is not None else None
         self.book = AlertBook.from_json(raw) if raw else AlertBook()
         self.streaks = _load_streaks(store)
+        self.balance = BalanceWatcher(settings.balance, store)
+        self.carrier = CarrierSmsWatcher(settings.carrier_sms, store)
+        for sink in self.sinks:
+            bind = getattr(sink, "bind_store", None)
+            if bind is not None:
+                bind(store)
 
     def after_snapshot(
         self,
@@ -217,6 +225,33 @@ class Pipeline:
         eval_time: datetime,
         reset_hint: bool = False,
         monotonic: float | None = None,
+        driver: Any = None,
+    ) -> PollResult:
+        """``driver``: the modem the snapshot came from, still open, for what needs the
+        modem itself (balance by USSD, carrier SMS notices, the SMS sink); None skips those
+        queries and the SMS sink then cannot send."""
+        self._attach(driver)
+        try:
+            return self._after_snapshot(
+                snapshot,
+                wall_time=wall_time,
+                eval_time=eval_time,
+                reset_hint=reset_hint,
+                monotonic=monotonic,
+                driver=driver,
+            )
+        finally:
+            self._attach(None)
+
+    def _after_snapshot(
+        self,
+        snapshot: Snapshot,
+        *,
+        wall_time: datetime,
+        eval_time: datetime,
+        reset_hint: bool,
+        monotonic: float | None,
+        driver: Any,
     ) -> PollResult:
         findings: list[Finding] = []
         iccid = snapshot.sim.iccid
@@ -233,6 +268,7 @@ class Pipeline:
         findings = modem_findings(snapshot, self.rules, self.streaks) + findings
         plan = evaluate_plan(self.settings, store, iccid, eval_time)
         findings += plan.findings
+        findings += self._network_notices(snapshot, driver, wall_time, eval_time)
         obj = status_object(
             now=eval_time,
             snapshot=snapshot,
@@ -247,6 +283,9 @@ class Pipeline:
         iccid = self.store.get_meta(ACTIVE_ICCID) if self.store is not None else None
         plan = evaluate_plan(self.settings, self.store, iccid, eval_time)
         findings = [unresponsive_finding(reason), *plan.findings]
+        findings += self.balance.findings(eval_time, iccid) + self.carrier.findings(
+            eval_time, iccid
+        )
         obj = status_object(
             now=eval_time,
             snapshot=None,
@@ -257,6 +296,30 @@ class Pipeline:
         )
         obj["sim"]["iccid"] = iccid
         return self._conclude(obj, findings, eval_time)
+
+    # -- what needs the modem beyond the snapshot: balance, carrier notices, SMS sink ------
+
+    def _attach(self, driver: Any) -> None:
+        for sink in self.sinks:
+            attach = getattr(sink, "attach", None)
+            if attach is not None:
+                attach(driver)
+
+    def _network_notices(
+        self, snapshot: Snapshot, driver: Any, wall_time: datetime, eval_time: datetime
+    ) -> list[Finding]:
+        """Balance and carrier-notice findings; the modem is asked (when due) only with a
+        driver and a ready SIM. The request times are real (wall) times: USSD is real
+        traffic whatever ``--now`` says."""
+        iccid = snapshot.sim.iccid
+        usable = driver is not None and snapshot.sim.state is SimState.READY
+        if usable and self.balance.due(wall_time):
+            self.balance.query(driver, wall_time, iccid=iccid)
+        if usable and self.carrier.due():
+            self.carrier.read(driver, wall_time, iccid=iccid)
+        else:
+            self.carrier.skip()
+        return self.balance.findings(eval_time, iccid) + self.carrier.findings(eval_time, iccid)
 
     def _note_sim_change(self, previous: str | None, iccid: str | None, now: datetime) -> None:
         """Remember a swap; a swap back to the SIM it replaced ends it instead."""
@@ -304,10 +367,12 @@ class Pipeline:
             log_event(event, obj)
         store = self.store
         if store is not None:
-            store.set_meta(META_STREAKS, json.dumps(self.streaks.__dict__))
-            store.set_meta(META_LAST_STATUS, json.dumps(obj, ensure_ascii=False))
+            # Facts that change at every poll are written lazily (with the next commit due
+            # anyway, at most hourly, at shutdown): an idle terminal then writes nothing.
+            store.set_meta(META_STREAKS, json.dumps(self.streaks.__dict__), lazy=True)
+            store.set_meta(META_LAST_STATUS, json.dumps(obj, ensure_ascii=False), lazy=True)
             # An alert is committed at once: a crash must not repeat or forget it.
-            store.set_meta(META_ALERTS, self.book.to_json(), force=bool(events))
+            store.set_meta(META_ALERTS, self.book.to_json(), force=bool(events), lazy=not events)
         if self.sinks:
             reports = self._reports(obj, events, eval_time)
             for sink in self.sinks:
@@ -367,7 +432,8 @@ def log_event(event: AlertEvent, status: dict[str, Any]) -> None:
         alert_id=event.id,
         iccid=status["sim"]["iccid"],
         imei=status["modem"]["imei"],
-        **{k: v for k, v in event.facts.items() if k not in ("code", "message")},
+        # iccid and imei come from the status; facts that repeat them must not collide.
+        **{k: v for k, v in event.facts.items() if k not in ("code", "message", "iccid", "imei")},
     )
 
 
@@ -407,11 +473,16 @@ def check_once(
         try:
             snapshot = driver.snapshot()
         except ModemError as error:
+            driver.channel.close()
             reason = f"the modem at {driver.port} stopped answering: {error}"
             return pipeline.after_failure(driver.port, reason, eval_time).status, reason
+        try:
+            # The driver stays open for the balance query, carrier notices and SMS alerts.
+            result = pipeline.after_snapshot(
+                snapshot, wall_time=wall_time, eval_time=eval_time, driver=driver
+            )
         finally:
             driver.channel.close()
-        result = pipeline.after_snapshot(snapshot, wall_time=wall_time, eval_time=eval_time)
         return result.status, None
     finally:
         pipeline.close()
@@ -427,10 +498,17 @@ def build_sinks(settings: Settings) -> list[Any]:
 
     state_dir, _ = resolve_state_dir(settings)
     try:
-        return list(sinks_from_settings(settings.report, state_dir))
+        sinks: list[Any] = list(sinks_from_settings(settings.report, state_dir))
     except Exception as error:
         log.error("sinks_unavailable", error=str(error))
-        return []
+        sinks = []
+    if settings.report.sms is not None:
+        from agent.sinks.sms import SmsSink
+
+        # Its daily count lives in the pipeline's store (Pipeline binds it); it sends
+        # through the driver after_snapshot is given.
+        sinks.append(SmsSink(settings.report.sms))
+    return sinks
 
 
 def last_status(settings: Settings, *, now: datetime | None = None) -> dict[str, Any] | None:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from drivers.simulator.commands import CommandSyntaxError, parse_line
-from drivers.simulator.profiles import get_profile
-from drivers.simulator.profiles.base import CME_TEXT, AtError, Profile, require_sim
+from drivers.simulator.profiles import get_profile, messaging
+from drivers.simulator.profiles.base import CME_TEXT, AtError, InputHandler, Profile, require_sim
 from drivers.simulator.profiles.generic import FAMILY_RATS, reg_urc
 from drivers.simulator.scenario import Scenario
 from drivers.simulator.state import (
@@ -31,6 +31,8 @@ from drivers.simulator.state import (
 )
 
 CR, LF, BS, DEL = 0x0D, 0x0A, 0x08, 0x7F
+# Ends / abandons the text after a "> " prompt (27.005 §3.5.1 AT+CMGS).
+CTRL_Z, ESC = 0x1A, 0x1B
 
 
 class SimulatedModem:
@@ -67,6 +69,10 @@ class SimulatedModem:
         self._in_command = False
         self._deferred: list[str] = []
         self._reset_after_command = False
+        # Set while the modem waits for text after a "> " prompt (AT+CMGS).
+        self._input: InputHandler | None = None
+        self._input_text = bytearray()
+        self._later: list[tuple[float, str]] = []  # URCs a command asked for, (delay, line)
         self._apply(dict(scenario.initial), self._start, quiet=True)
 
     # --- public interface ------------------------------------------------------------------
@@ -80,6 +86,14 @@ class SimulatedModem:
         for byte in data:
             if self.settings.echo:
                 echo.append(byte)
+            if self._input is not None:
+                if byte in (CTRL_Z, ESC):
+                    self._emit(bytes(echo), now)
+                    echo.clear()
+                    self._end_input(now, cancel=byte == ESC)
+                else:
+                    self._input_text.append(byte)
+                continue
             if byte == CR:
                 self._emit(bytes(echo), now)
                 echo.clear()
@@ -147,6 +161,19 @@ class SimulatedModem:
 
     def schedule_reset(self) -> None:
         self._reset_after_command = True
+
+    def expect_input(self, handler: InputHandler) -> None:
+        """Answer the current command with a "> " prompt; the text up to Ctrl-Z goes to
+        `handler`, whose lines come back with the final result code."""
+        self._input = handler
+        self._input_text.clear()
+
+    def urc_later(self, delay: float, line: str) -> None:
+        """Send `line` unsolicited `delay` seconds after the current answer (or after now)."""
+        if self._in_command:
+            self._later.append((delay, line))
+        elif self._running():
+            self._emit(f"\r\n{line}\r\n".encode(), self._advance() + delay)
 
     def set_autosave(self, interval: int) -> None:
         now = self._advance()
@@ -230,6 +257,8 @@ class SimulatedModem:
             self._emit(f"\r\n{line}\r\n".encode(), now)
 
     def _final_error(self, err: AtError) -> str:
+        if err.cms is not None:
+            return f"+CMS ERROR: {err.cms}"
         if err.cme is None or self.settings.cmee == 0:
             return "ERROR"
         if self.settings.cmee == 2:
@@ -257,6 +286,9 @@ class SimulatedModem:
         deferred, self._deferred = self._deferred, []
         for urc in deferred:
             self._emit(f"\r\n{urc}\r\n".encode(), due)
+        later, self._later = self._later, []
+        for delay, urc in later:
+            self._emit(f"\r\n{urc}\r\n".encode(), due + delay)
         if self._reset_after_command:
             self._reset_after_command = False
             self._power_cycle(due)
@@ -275,6 +307,10 @@ class SimulatedModem:
                 if cmd.name in self.profile.sim_commands and cmd.op != "=?":
                     require_sim(self)
                 lines = handler(self, cmd)
+                if self._input is not None:
+                    # 27.005 §3.5.1: "<CR><LF>> " and no final result code until the text.
+                    parts.append("\r\n> ")
+                    return "".join(parts)
             except CommandSyntaxError:
                 parts.append(f"\r\n{self._final_error(AtError(50))}\r\n")
                 break
@@ -287,6 +323,30 @@ class SimulatedModem:
         else:
             parts.append("\r\nOK\r\n")
         return "".join(parts)
+
+    def _end_input(self, now: float, *, cancel: bool) -> None:
+        handler, self._input = self._input, None
+        text = self._input_text.decode("latin-1")
+        self._input_text.clear()
+        assert handler is not None
+        if cancel:
+            answer = "\r\nOK\r\n"  # ESC: nothing is sent (27.005 §3.5.1)
+        else:
+            self._in_command = True
+            try:
+                lines = handler(self, text)
+                body = "\r\n" + "\r\n".join(lines) + "\r\n" if lines else ""
+                answer = body + "\r\nOK\r\n"
+            except AtError as err:
+                answer = f"\r\n{self._final_error(err)}\r\n"
+            finally:
+                self._in_command = False
+        due = max(now, self._busy_until) + self.state.latency
+        self._busy_until = due
+        self._emit(answer.encode(), due)
+        deferred, self._deferred = self._deferred, []
+        for urc in deferred:
+            self._emit(f"\r\n{urc}\r\n".encode(), due)
 
     # --- events and state changes ------------------------------------------------------------
 
@@ -349,14 +409,19 @@ class SimulatedModem:
             self._emit(self._rng.randbytes(changes["bytes"]), now)
         elif event == "urc":
             self._urc([changes["line"]], now)
+        elif event == "sms":
+            self._urc(messaging.receive(self, changes["message"]), now)
 
     def _drop_io(self) -> None:
         self._out.clear()
         self._line.clear()
+        self._input = None
+        self._input_text.clear()
 
     def _power_cycle(self, now: float) -> None:
         """Boot: settings back to defaults, counters as the vendor keeps them, boot URCs."""
         self._reanchor(now)
+        self._input = None  # a prompt does not survive a reboot
         self.settings = Settings(cmee=self.profile.cmee_default)
         self._set_base(*self.profile.counters_after_boot(self.nvm))
         self._busy_until = max(self._busy_until, now)

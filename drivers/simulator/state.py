@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 # 27.007 +CREG <stat> values by the names SPEC.md uses; "searching" is 2, "roaming" 5.
@@ -22,7 +23,7 @@ REGISTRATION_NAMES: dict[str, int] = {
 }
 SIM_STATES = ("ready", "absent", "locked")
 RATS = ("gsm", "umts", "lte", "nr5g")
-EVENTS = ("reset", "unplug", "replug", "hang", "garbage", "urc")
+EVENTS = ("reset", "unplug", "replug", "hang", "garbage", "urc", "sms")
 
 # Share of `traffic_bps` counted as received; a POS terminal mostly downloads.
 RX_SHARE = 0.8
@@ -65,6 +66,12 @@ class ModemState:
     manufacturer: str | None = None  # None: the profile's value
     model: str | None = None
     revision: str | None = None
+    # The network's answer to any USSD request (AT+CUSD); "" answers +CUSD: 4 (not supported).
+    ussd_reply: str = "尊敬的客户，您的账户余额：12.50元。"
+    # Messages on the SIM/ME, each {sender, text, time} or {pdu}; see profiles/messaging.py.
+    sms: tuple[dict[str, Any], ...] = ()
+    # What the host sent with AT+CMGS, each {to, text, parts}; concatenated parts joined.
+    sent_sms: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -78,6 +85,9 @@ class Settings:
     reg_urc: dict[str, int] = field(default_factory=lambda: {"CREG": 0, "CGREG": 0, "CEREG": 0})
     cfun: int = 1
     qsimstat_urc: bool = False
+    cmgf: int = 0  # 27.005 §3.2.3: 0 PDU mode (Quectel's default, QAT 15.1)
+    # Parts of a concatenated AT+CMGS message still waiting for the rest: (to, ref) → parts.
+    sms_parts: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,7 +100,7 @@ class Nvm:
 
 
 STATE_KEYS = frozenset(f.name for f in dataclasses.fields(ModemState)) | {"tac", "echo", "cmee"}
-EVENT_KEYS = frozenset({"event", "garbage", "urc", "bytes", "line"})
+EVENT_KEYS = frozenset({"event", "garbage", "urc", "bytes", "line", "message"})
 
 
 def registration_stat(value: object) -> int:
@@ -190,22 +200,64 @@ def _state_value(key: str, value: Any) -> Any:
         return value
     if key == "cmee":
         return _int(key, value, 0, 2)
+    if key == "ussd_reply":
+        return _text(key, value)
+    if key in ("sms", "sent_sms"):
+        if not isinstance(value, (list, tuple)):
+            raise EventError(key, f"expected a list of messages, got {value!r}")
+        check = sms_message if key == "sms" else _sent_message
+        return tuple(check(key, item) for item in value)
     raise EventError(key, "unknown key")  # pragma: no cover - guarded by STATE_KEYS
+
+
+def sms_message(key: str, value: object) -> dict[str, Any]:
+    """One stored/incoming message: ``{sender, text[, time]}`` or ``{pdu}`` (an SMS-DELIVER
+    in hex with its SMSC prefix, as +CMGL shows it). ``time`` is ISO 8601."""
+    if not isinstance(value, Mapping):
+        raise EventError(key, f"expected a message {{sender, text, time}}, got {value!r}")
+    unknown = set(value) - {"sender", "text", "time", "pdu"}
+    if unknown:
+        raise EventError(key, f"unknown message key {sorted(unknown)[0]!r}")
+    if "pdu" in value:
+        pdu = _text(key, value["pdu"])
+        if set(value) != {"pdu"} or len(pdu) % 2 or not set(pdu) <= set("0123456789ABCDEFabcdef"):
+            raise EventError(key, "a pdu message is one even-length hex string and nothing else")
+        return {"pdu": pdu.upper()}
+    sender = _text(key, value.get("sender"))
+    text = _text(key, value.get("text"))
+    if not sender:
+        raise EventError(key, "a message needs a sender")
+    message: dict[str, Any] = {"sender": sender, "text": text}
+    if value.get("time") is not None:
+        try:
+            message["time"] = datetime.fromisoformat(_text(key, value["time"])).isoformat()
+        except ValueError as err:
+            raise EventError(key, f"time: not ISO 8601: {value['time']!r}") from err
+    return message
+
+
+def _sent_message(key: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not {"to", "text"} <= set(value):
+        raise EventError(key, f"expected {{to, text}}, got {value!r}")
+    return {"to": _text(key, value["to"]), "text": _text(key, value["text"]), "parts": 1} | {
+        k: v for k, v in value.items() if k == "parts"
+    }
 
 
 def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Check a scenario event / control object (without `at`) and return it normalised.
 
     Accepted event forms: ``event: reset|unplug|replug|hang``, ``garbage: N`` (or
-    ``event: garbage`` with ``bytes: N``), ``urc: LINE`` (or ``event: urc`` with ``line:``).
+    ``event: garbage`` with ``bytes: N``), ``urc: LINE`` (or ``event: urc`` with ``line:``),
+    ``sms: {sender, text, time}`` (one incoming message; a list sets the stored ones).
     The result uses ``event``, ``bytes`` and ``line``; ``tac`` becomes ``lac``.
     """
     if not isinstance(changes, Mapping):
         raise EventError(None, f"expected a mapping of keys to values, got {changes!r}")
     out: dict[str, Any] = {}
     for key, value in changes.items():
-        if key in EVENT_KEYS:
-            continue
+        if key in EVENT_KEYS or (key == "sms" and isinstance(value, Mapping)):
+            continue  # one incoming message {"sms": {...}} is an event, below
         if key not in STATE_KEYS:
             raise EventError(key, "unknown key")
         out["lac" if key == "tac" else key] = _state_value(key, value)
@@ -220,8 +272,13 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             raise EventError("urc", f"cannot be combined with event {event!r}")
         event = "urc"
         out["line"] = changes["urc"]
+    if isinstance(changes.get("sms"), Mapping):
+        if event not in (None, "sms"):
+            raise EventError("sms", f"cannot be combined with event {event!r}")
+        event = "sms"
+        out["message"] = sms_message("sms", changes["sms"])
     if event is None:
-        for key in ("bytes", "line"):
+        for key in ("bytes", "line", "message"):
             if key in changes:
                 raise EventError(key, "only meaningful with an event")
         return out
@@ -237,6 +294,10 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
         out["line"] = line
     elif "line" in changes:
         raise EventError("line", "only meaningful with event urc")
+    if out["event"] == "sms" and "message" not in out:
+        out["message"] = sms_message("message", changes.get("message"))
+    elif out["event"] != "sms" and "message" in changes:
+        raise EventError("message", "only meaningful with event sms")
     return out
 
 

@@ -30,11 +30,17 @@ CME_TEXT: dict[int, str] = {
 
 
 class AtError(Exception):
-    """The command failed: `cme` is the +CME ERROR code, None for a plain ERROR."""
+    """The command failed: `cme` is the +CME ERROR code, None for a plain ERROR; an SMS
+    command fails with `cms`, a +CMS ERROR code (27.005 §3.2.5)."""
 
-    def __init__(self, cme: int | None = None) -> None:
-        super().__init__(f"+CME ERROR: {cme}" if cme is not None else "ERROR")
+    def __init__(self, cme: int | None = None, *, cms: int | None = None) -> None:
+        if cms is not None:
+            text = f"+CMS ERROR: {cms}"
+        else:
+            text = f"+CME ERROR: {cme}" if cme is not None else "ERROR"
+        super().__init__(text)
         self.cme = cme
+        self.cms = cms
 
 
 class ModemContext(Protocol):
@@ -61,8 +67,18 @@ class ModemContext(Protocol):
 
     def set_autosave(self, interval: int) -> None: ...
 
+    def expect_input(self, handler: InputHandler) -> None:
+        """Answer with a "> " prompt and pass the text the host sends up to Ctrl-Z to
+        `handler` (AT+CMGS); its lines and OK, or its AtError, answer then."""
+        ...
+
+    def urc_later(self, delay: float, line: str) -> None:
+        """An unsolicited line `delay` seconds after this command's answer (a network reply)."""
+        ...
+
 
 Handler = Callable[[ModemContext, Command], list[str]]
+InputHandler = Callable[[ModemContext, str], list[str]]
 UrcHook = Callable[[ModemContext], list[str]]
 
 

@@ -7,6 +7,7 @@ vendors.md §1 (sources there: QAT 05/06, MM-tests reg-*, cops-*, iccid-*).
 from __future__ import annotations
 
 from drivers.simulator.commands import Command
+from drivers.simulator.profiles import messaging
 from drivers.simulator.profiles.base import (
     AtError,
     Handler,
@@ -345,6 +346,7 @@ HANDLERS: dict[str, Handler] = {
     "+CCID": h_ccid,
     "+CFUN": h_cfun,
     "+CGDCONT": h_cgdcont,
+    **messaging.HANDLERS,  # SMS (PDU mode) and USSD
 }
 
 SIM_COMMANDS = frozenset({"+CIMI", "+CCID", "+CRSM", "+CNUM"})
