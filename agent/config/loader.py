@@ -164,6 +164,7 @@ def _modem(r: Reader, node: Node, path: str) -> Any:
             "driver": lambda n, p: _driver(r, n, p),
             "timeout": lambda n, p: v.duration(r, n, p),
             "interface": lambda n, p: v.text(r, n, p, nullable=True),
+            "soft_reset_after": lambda n, p: v.integer(r, n, p, lo=0, hi=1000),
         },
     )
 

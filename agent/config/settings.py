@@ -40,6 +40,8 @@ class ModemSettings:
     driver: str = "auto"
     timeout: float = 5.0  # seconds, per AT command
     interface: str | None = "wwan0"  # network interface for the counter fallback
+    # Failed polls in a row before an AT+CFUN=1,1 soft reset (at most once an hour); 0: never.
+    soft_reset_after: int = 0
 
 
 @dataclass(frozen=True)
