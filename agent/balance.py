@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
-
 from agent.config.settings import BalanceSettings
 from agent.evaluate import short_iccid
 from agent.findings import Finding
 from agent.store import StateStore
 from drivers.errors import ModemError
+from drivers.logs import get_logger
 from drivers.parsers.ussd import extract_amount
 from drivers.ussd import DEFAULT_TIMEOUT, query_balance
 
-log = structlog.get_logger("posagent.balance")
+log = get_logger("posagent.balance")
 
 META_BALANCE = "balance"  # JSON: the last balance read (see Balance)
 META_BALANCE_ASKED = "balance_asked"  # ISO time of the last USSD request, answered or not

@@ -27,16 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
-
 from agent.evaluate import short_iccid
 from agent.findings import Finding
 from agent.store import StateStore
 from drivers.errors import ModemError
+from drivers.logs import get_logger
 from drivers.parsers.sms import SmsMessage
 from drivers.sms_reader import SmsInbox
 
-log = structlog.get_logger("posagent.carrier_sms")
+log = get_logger("posagent.carrier_sms")
 
 META_NOTICES = "carrier_notices"  # JSON list of Notice
 META_SEEN = "carrier_sms_seen"  # JSON list of SmsInbox keys

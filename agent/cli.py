@@ -10,12 +10,11 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-import structlog
-
 from agent import __version__
 from agent.logsetup import configure_logging
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.cli")
+log = get_logger("posagent.cli")
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -9,12 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.config import ConfigError, Settings, default_config_path, load_config
 from drivers.errors import AtCommandError, AtTimeout, ModemError
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.cli")
+log = get_logger("posagent.cli")
 
 EXIT_CONFIG = 2
 

@@ -22,17 +22,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
-import structlog
-
 from agent.config import ConfigError, Settings, load_config
 from agent.poll import Pipeline, PollResult, build_sinks, modem_options, open_store
 from agent.sdnotify import Notifier
 from drivers.connect import ModemOptions, connect
 from drivers.errors import AtTimeout, ModemError, PortError, PortNotFound
 from drivers.generic import Generic3gppModem
+from drivers.logs import get_logger
 from drivers.types import Snapshot
 
-log = structlog.get_logger("posagent.daemon")
+log = get_logger("posagent.daemon")
 
 # Codes that mean the modem or its SIM changed under us: poll now, not at the next tick.
 _URGENT_PREFIXES = (

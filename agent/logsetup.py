@@ -10,7 +10,7 @@ import logging
 import sys
 from typing import Literal, TextIO
 
-import structlog
+from drivers import logs
 
 LogFormat = Literal["console", "json"]
 
@@ -22,11 +22,26 @@ def configure_logging(
     stream: TextIO | None = None,
     quiet: bool = False,
 ) -> None:
-    """``quiet``: only errors (the demo prints its own timeline); ``verbose``: debug."""
+    """``quiet``: only errors (the demo prints its own timeline); ``verbose``: debug.
+
+    structlog itself is configured (and imported) only when the first event at an enabled
+    level is logged: see `drivers.logs`.
+    """
     out = stream if stream is not None else sys.stderr
     if fmt is None:
         fmt = "console" if out.isatty() else "json"
     level = logging.DEBUG if verbose > 0 else logging.ERROR if quiet else logging.INFO
+    chosen: LogFormat = fmt
+
+    def configure() -> None:
+        _configure_structlog(chosen, level, out)
+
+    logs.set_min_level(level, configure)
+
+
+def _configure_structlog(fmt: LogFormat, level: int, out: TextIO) -> None:
+    import structlog
+
     renderer: structlog.typing.Processor
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())

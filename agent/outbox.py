@@ -26,11 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.sinks.base import Report
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.outbox")
+log = get_logger("posagent.outbox")
 
 FILENAME = "outbox.sqlite3"
 DEFAULT_MAX_REPORTS = 500

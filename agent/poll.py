@@ -15,8 +15,6 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.alerts import AlertBook, AlertEvent, AlertPolicy, step
 from agent.balance import BalanceWatcher
 from agent.carrier_sms import CarrierSmsWatcher
@@ -38,9 +36,10 @@ from agent.sinks import Report, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
+from drivers.logs import get_logger
 from drivers.types import CounterSource, SimState, Snapshot
 
-log = structlog.get_logger("posagent.poll")
+log = get_logger("posagent.poll")
 
 META_LAST_STATUS = "last_status"
 META_STREAKS = "streaks"

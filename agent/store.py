@@ -63,8 +63,6 @@ from functools import cache
 from pathlib import Path
 from types import TracebackType
 
-import structlog
-
 from agent.ledger import (
     DEFAULT_MAX_RATE,
     Baseline,
@@ -77,8 +75,9 @@ from agent.ledger import (
     detach,
 )
 from agent.store_schema import MIGRATIONS, SCHEMA_VERSION
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.store")
+log = get_logger("posagent.store")
 
 FILENAME = "state.sqlite3"
 ACTIVE_ICCID = "active_iccid"  # meta key: the SIM whose traffic the counters show now

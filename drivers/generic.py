@@ -15,10 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import structlog
-
 from drivers.at.channel import AtChannel, AtResponse
 from drivers.errors import AtCommandError, CmeError, ParseError
+from drivers.logs import get_logger
 from drivers.parsers.common import (
     bars,
     parse_ati,
@@ -49,7 +48,7 @@ from drivers.types import (
 
 T = TypeVar("T")
 
-log = structlog.get_logger("posagent.driver")
+log = get_logger("posagent.driver")
 
 # CME codes that mean "this firmware does not do that" rather than a passing state.
 _UNSUPPORTED_CME = frozenset({4})

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import structlog
-
 from drivers.at.channel import AtChannel
 from drivers.errors import ParseError
+from drivers.logs import get_logger
 from drivers.parsers.sms import STAT_ALL, SmsMessage, decode_pdu, join_concatenated, parse_cmgl
 
-log = structlog.get_logger("posagent.sms")
+log = get_logger("posagent.sms")
 
 # A long storage listing takes a while on a full SIM.
 LIST_TIMEOUT = 20.0

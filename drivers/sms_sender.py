@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable
 
 import serial
-import structlog
 
 from drivers.at.channel import AtChannel
 from drivers.at.finals import classify, error_for
 from drivers.at.framing import clean_line
 from drivers.errors import AtCommandError, AtTimeout, ModemError, PortClosed
+from drivers.logs import get_logger
 from drivers.parsers.sms import encode_submit
 
-log = structlog.get_logger("posagent.sms")
+log = get_logger("posagent.sms")
 
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"

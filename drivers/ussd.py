@@ -12,13 +12,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import structlog
-
 from drivers.at.channel import AtChannel
 from drivers.errors import AtCommandError, AtTimeout, ModemError
+from drivers.logs import get_logger
 from drivers.parsers.ussd import UssdReply, encode_ussd_request, parse_cusd
 
-log = structlog.get_logger("posagent.ussd")
+log = get_logger("posagent.ussd")
 
 # Networks answer within seconds; 27.007 leaves the wait to the network, which ends a
 # session it gets no answer to with <m>=5 after some tens of seconds.

@@ -32,13 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import structlog
-
 from agent.config.settings import HttpSettings
 from agent.outbox import Outbox
 from agent.sinks.base import Report
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.sinks.http")
+log = get_logger("posagent.sinks.http")
 
 TIMEOUT = 10.0  # seconds: connect, and each read of the answer
 BACKOFF_FIRST = 30.0

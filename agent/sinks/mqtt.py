@@ -35,13 +35,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.config.settings import MqttSettings
 from agent.outbox import Outbox
 from agent.sinks.base import Report, compact_status, device_ids, dumps_compact
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.sinks.mqtt")
+log = get_logger("posagent.sinks.mqtt")
 
 INSTALL_HINT = "MQTT reporting needs paho-mqtt: pip install 'posagent[mqtt]'"
 KEEPALIVE = 600

@@ -17,15 +17,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import structlog
-
 from agent.config.settings import SmsSettings
 from agent.sinks.base import Report
 from agent.store import StateStore
 from drivers.errors import ModemError
+from drivers.logs import get_logger
 from drivers.sms_sender import send_sms
 
-log = structlog.get_logger("posagent.sinks.sms")
+log = get_logger("posagent.sinks.sms")
 
 META_SMS_SENT = "sms_sent"  # JSON {"day": ISO date, "count": n, "ids": [report ids]}
 SENT_EVENTS = ("raise", "escalate")

@@ -11,12 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.atomic import write_atomic
 from agent.sinks.base import Report
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.sinks.statusfile")
+log = get_logger("posagent.sinks.statusfile")
 
 
 def render_status(status: dict[str, Any]) -> bytes:

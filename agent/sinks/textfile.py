@@ -14,12 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from agent.atomic import write_atomic
 from agent.sinks.base import Report
+from drivers.logs import get_logger
 
-log = structlog.get_logger("posagent.sinks.textfile")
+log = get_logger("posagent.sinks.textfile")
 
 STATUSES = ("ok", "warning", "critical", "unknown")
 

@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import serial
-import structlog
 
 from drivers.at.finals import FINAL_OK, FINAL_STARTS, classify, error_for
 from drivers.at.framing import LineSplitter
 from drivers.at.urc import DEFAULT_URC_PREFIXES, is_solicited, solicited_names
 from drivers.errors import AtCommandError, AtTimeout, PortClosed
+from drivers.logs import get_logger
 
 __all__ = ["DEFAULT_URC_PREFIXES", "AtChannel", "AtResponse"]
 
-_log = structlog.get_logger("posagent.at")
+_log = get_logger("posagent.at")
 _new = object.__new__
 
 # Longest wait inside one read; bounds how far past its deadline an exchange can run.
@@ -256,7 +256,7 @@ class AtChannel:
 
     def initialize(self) -> None:
         """Re-sync, then ``ATE0`` and ``AT+CMEE=1`` (numeric errors; some firmwares refuse it)."""
-        if not self.resync():
+        if not self.resync(quick=not self._dirty):
             raise AtTimeout("AT", self._resync_timeout())
         self.command("ATE0")
         try:
@@ -264,14 +264,23 @@ class AtChannel:
         except AtCommandError as exc:
             _log.debug("at_cmee_refused", error=str(exc), port=self._name)
 
-    def resync(self, attempts: int = 3) -> bool:
-        """Drain input, send ``AT`` and wait for ``OK``; True once the modem answers."""
+    def resync(self, attempts: int = 3, *, quick: bool = False) -> bool:
+        """Drain input, send ``AT`` and wait for ``OK``; True once the modem answers.
+
+        ``quick`` (a port just opened, no command timed out on it): the first attempt takes
+        only what is already waiting instead of waiting for the port to go quiet, and no
+        late answer is waited for after the OK. Later attempts drain in full.
+        """
         self._check_open()
         self._drained_at = _NEVER
         per_attempt = self._resync_timeout()
         clock = self._clock
-        for _ in range(max(1, attempts)):
-            self._drain(clock() + per_attempt)
+        for attempt in range(max(1, attempts)):
+            first_quick = quick and attempt == 0
+            if first_quick:
+                self._take_stale(self._port)
+            else:
+                self._drain(clock() + per_attempt)
             self._splitter.reset()
             try:
                 self._write(b"AT\r")
@@ -288,7 +297,8 @@ class AtChannel:
                 if ok:
                     # A late answer to the command that timed out may still be on its way;
                     # swallow it now rather than let it end the next exchange.
-                    self._drain(clock() + per_attempt)
+                    if not first_quick:
+                        self._drain(clock() + per_attempt)
                     self._dirty = False
                     _log.debug("at_resync", ok=True, port=self._name)
                     return True
