@@ -6,7 +6,6 @@ renderer; otherwise one JSON object per line, which journald and log shippers ta
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Literal, TextIO
 
@@ -30,7 +29,7 @@ def configure_logging(
     out = stream if stream is not None else sys.stderr
     if fmt is None:
         fmt = "console" if out.isatty() else "json"
-    level = logging.DEBUG if verbose > 0 else logging.ERROR if quiet else logging.INFO
+    level = logs.DEBUG if verbose > 0 else logs.ERROR if quiet else logs.INFO
     chosen: LogFormat = fmt
 
     def configure() -> None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+# The standard library's level numbers, without importing logging for them.
+DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+
 _LEVELS = {
     "debug": 10,
     "info": 20,

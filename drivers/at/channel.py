@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from drivers.at.finals import FINAL_OK, FINAL_STARTS, classify, error_for
 from drivers.at.framing import LineSplitter
 from drivers.at.urc import DEFAULT_URC_PREFIXES, is_solicited, solicited_names
 from drivers.errors import AtCommandError, AtTimeout, PortClosed
-from drivers.logs import get_logger
+from drivers.logs import DEBUG, get_logger
 
 __all__ = ["DEFAULT_URC_PREFIXES", "AtChannel", "AtResponse"]
 
@@ -85,7 +84,7 @@ class AtChannel:
         # exchange's own parsing. Logging is configured before ports are opened.
         self._xlog = _log.bind()
         is_enabled_for = getattr(self._xlog, "is_enabled_for", None)
-        self._debug = is_enabled_for is None or bool(is_enabled_for(logging.DEBUG))
+        self._debug = is_enabled_for is None or bool(is_enabled_for(DEBUG))
         try:
             # pyserial reconfigures the tty on every timeout change, so set it once here.
             current = port.timeout
