@@ -9,21 +9,7 @@ from __future__ import annotations
 import importlib
 
 from drivers.generic import Generic3gppModem
-
-# Every name `simulate --vendor` and `modem.driver` accept. A vendor whose module is not
-# there yet is served by the generic driver under its own name being absent from here.
-DRIVER_NAMES: tuple[str, ...] = (
-    "generic",
-    "quectel",
-    "huawei",
-    "simcom",
-    "fibocom",
-    "ublox",
-    "telit",
-    "sierra",
-    "meig",
-    "neoway",
-)
+from drivers.names import DRIVER_NAMES
 
 _CLASSES: dict[str, tuple[str, str]] = {
     "generic": ("drivers.generic", "Generic3gppModem"),

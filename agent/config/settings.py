@@ -13,21 +13,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from agent.plan import Plan
+from drivers.names import DRIVER_NAMES as VENDOR_DRIVERS
 
 # The names `posagent simulate --vendor` takes, plus `auto` (detect by USB id and +CGMI).
-DRIVER_NAMES: tuple[str, ...] = (
-    "auto",
-    "generic",
-    "quectel",
-    "huawei",
-    "simcom",
-    "fibocom",
-    "ublox",
-    "telit",
-    "sierra",
-    "meig",
-    "neoway",
-)
+DRIVER_NAMES: tuple[str, ...] = ("auto", *VENDOR_DRIVERS)
 
 DEFAULT_STATE_DIR = Path("/var/lib/posagent")
 DEFAULT_BALANCE_PATTERN = r"余额[:：]?\s*([0-9]+(?:\.[0-9]+)?)"
