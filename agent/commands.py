@@ -238,6 +238,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
         from agent.report import format_bytes
 
         print(f"SIM {sim['iccid']} (plan {sim['plan'] or '-'})")
+        if not sim["cycles"]:
+            print("  no traffic counted yet (the first reading is the baseline)")
         for cycle in sim["cycles"]:
             quota = format_bytes(cycle["quota_bytes"]) if cycle["quota_bytes"] else "-"
             print(
