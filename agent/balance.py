@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.config.settings import BalanceSettings
 from agent.evaluate import short_iccid
 from agent.findings import Finding
-from agent.store import StateStore
 from drivers.errors import ModemError
 from drivers.logs import get_logger
-from drivers.parsers.ussd import extract_amount
-from drivers.ussd import DEFAULT_TIMEOUT, query_balance
+
+if TYPE_CHECKING:
+    from agent.store import StateStore
 
 log = get_logger("posagent.balance")
 
@@ -73,8 +73,9 @@ class BalanceWatcher:
         settings: BalanceSettings | None,
         store: StateStore | None,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
+        """``timeout``: for the USSD reply; None: drivers.ussd.DEFAULT_TIMEOUT."""
         self.settings = settings
         self.store = store
         self.timeout = timeout
@@ -119,6 +120,10 @@ class BalanceWatcher:
         settings = self.settings
         if settings is None:
             return None
+        # USSD is imported only when a balance is configured and due.
+        from drivers.parsers.ussd import extract_amount
+        from drivers.ussd import DEFAULT_TIMEOUT, query_balance
+
         self._set(META_BALANCE_ASKED, now.isoformat())
         log.info("balance_query", ussd=settings.ussd, iccid=iccid)
         try:
@@ -126,7 +131,7 @@ class BalanceWatcher:
                 driver.channel,
                 settings.ussd,
                 packed=getattr(driver, "ussd_packed", False),
-                timeout=self.timeout,
+                timeout=DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
             )
         except ModemError as error:
             log.warning("balance_query_failed", ussd=settings.ussd, error=str(error))

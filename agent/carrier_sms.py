@@ -25,15 +25,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.evaluate import short_iccid
 from agent.findings import Finding
-from agent.store import StateStore
 from drivers.errors import ModemError
 from drivers.logs import get_logger
-from drivers.parsers.sms import SmsMessage
-from drivers.sms_reader import SmsInbox
+
+if TYPE_CHECKING:
+    from agent.store import StateStore
+    from drivers.parsers.sms import SmsMessage
 
 log = get_logger("posagent.carrier_sms")
 
@@ -248,6 +249,8 @@ class CarrierSmsWatcher:
             seen = json.loads(self._get(META_SEEN) or "[]")
         except ValueError:
             seen = []
+        from drivers.sms_reader import SmsInbox  # only when carrier notices are read
+
         inbox = SmsInbox(seen)
         try:
             messages = inbox.read_new(driver.channel)

@@ -6,6 +6,8 @@ Logs go to stderr; stdout carries only the command's own output.
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -27,6 +29,40 @@ def _parse_now(value: str) -> datetime:
     if when.tzinfo is None:
         when = when.astimezone()  # a naive time is the terminal's local time
     return when
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (which brings zlib,
+    bz2 and lzma into every run only to size the help text)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own formatter at the width argparse would choose (terminal width - 2)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+_Parser = functools.partial(argparse.ArgumentParser, formatter_class=_HelpFormatter)
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -51,15 +87,17 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from agent import commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posagent",
         description="Watches a POS terminal's cellular modem, SIM and data plan.",
     )
     parser.add_argument("--version", action="version", version=f"posagent {__version__}")
     _global_options(parser, suppress=False)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _global_options(common, suppress=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     p = sub.add_parser("simulate", parents=[common], help="run a simulated modem")
     p.add_argument("--vendor", default="quectel")
@@ -108,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=commands.cmd_usage)
 
     p = sub.add_parser("config", parents=[common], help="configuration")
-    config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub = p.add_subparsers(
+        dest="config_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
     c = config_sub.add_parser("check", parents=[common], help="validate the configuration")
     c.set_defaults(handler=commands.cmd_config_check)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.config import ConfigError, Settings, default_config_path, load_config
+from agent.config import ConfigError, Settings, default_config_path
 from drivers.errors import AtCommandError, AtTimeout, ModemError
 from drivers.logs import get_logger
 
@@ -26,12 +26,15 @@ def err(message: str) -> None:
 def load_settings(args: argparse.Namespace) -> Settings:
     """The configuration the command runs with. No file at all → built-in defaults, said once."""
     if args.config:
-        return load_config(args.config)
-    path, explicit = default_config_path()
+        path, explicit = Path(args.config), True
+    else:
+        path, explicit = default_config_path()
     if not explicit and not path.exists():
         err(f"no configuration at {path}; using built-in defaults")
         return Settings()
-    return load_config(path)
+    from agent.config import load_config  # the YAML loader, only when there is a file
+
+    return load_config(args.config or path)
 
 
 def settings_or_exit(args: argparse.Namespace) -> Settings | int:
@@ -292,7 +295,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         default, explicit = default_config_path()
         path = default if (explicit or default.exists()) else None
     try:
-        settings = load_config(path)
+        if path is None:
+            settings = Settings()  # what load_config(None) gives, without the YAML loader
+        else:
+            from agent.config import load_config
+
+            settings = load_config(path)
     except ConfigError as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
-from agent.config import ConfigError, Settings, load_config
+from agent.config import ConfigError, Settings
 from agent.poll import Pipeline, PollResult, build_sinks, modem_options, open_store
 from agent.sdnotify import Notifier
 from drivers.connect import ModemOptions, connect
@@ -480,6 +480,8 @@ class Daemon:
             log.warning("config_reload_skipped", reason="no configuration file in use")
             return False
         try:
+            from agent.config import load_config
+
             settings = load_config(self.config_path)
         except ConfigError as error:
             log.error(

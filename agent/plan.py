@@ -10,12 +10,13 @@ day from the live bucket that expires first; a bucket's leftover dies with it.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 Period = Literal["monthly", "once"]
 PERIODS: tuple[str, ...] = ("monthly", "once")
@@ -69,10 +70,15 @@ class Plan:
             raise ValueError("a 'once' plan needs both start and expires")
         if self.start is not None and self.expires is not None and self.expires < self.start:
             raise ValueError(f"plan expires ({self.expires}) before it starts ({self.start})")
+        # zoneinfo is imported only once a plan exists.
+        from zoneinfo import ZoneInfo
+
         ZoneInfo(self.timezone)  # raises for an unknown zone, before any cycle is computed
 
     @property
     def tzinfo(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         # ZoneInfo keeps its own cache per key, so this is a dictionary lookup.
         return ZoneInfo(self.timezone)
 
@@ -154,6 +160,8 @@ def _require_aware(when: datetime) -> None:
 
 
 def _reset_date(year: int, month: int, reset_day: int) -> date:
+    import calendar  # only monthly plans need it
+
     return date(year, month, min(reset_day, calendar.monthrange(year, month)[1]))
 
 
@@ -421,6 +429,8 @@ def forecast_exhausted(
     is already exhausted the answer is today. ``history_start`` None means the history
     covers the whole window.
     """
+    from zoneinfo import ZoneInfo
+
     tz = state.cycle.start_at.tzinfo
     assert isinstance(tz, ZoneInfo)
     if state.exhausted:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.alerts import AlertBook, AlertEvent, AlertPolicy, step
 from agent.balance import BalanceWatcher
@@ -30,7 +30,6 @@ from agent.evaluate import (
 )
 from agent.findings import Finding
 from agent.ledger import Reading, calibrate
-from agent.plan import Plan, cycle_for_day, forecast_exhausted, local_date, quota_state
 from agent.report import status_object
 from agent.sinks import Report, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
@@ -38,6 +37,9 @@ from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
 from drivers.logs import get_logger
 from drivers.types import CounterSource, SimState, Snapshot
+
+if TYPE_CHECKING:
+    from agent.plan import Plan
 
 log = get_logger("posagent.poll")
 
@@ -120,6 +122,9 @@ def evaluate_plan(
     plan = settings.plan_for(iccid)
     if plan is None or iccid is None:
         return PlanView({}, [])
+    # The plan model is imported only when a plan applies (see agent.config).
+    from agent.plan import forecast_exhausted, quota_state
+
     daily = store.daily_usage(iccid) if store is not None else {}
     state = quota_state(plan, daily, now)
     ledger = store.load_ledger(iccid) if store is not None else None
@@ -568,6 +573,8 @@ def usage_report(
             cycles: dict[date, dict[str, Any]] = {}
             days = dict(ledger.daily) if ledger else {}
             if plan is not None:
+                from agent.plan import cycle_for_day, local_date, quota_state
+
                 today = local_date(now, plan.tzinfo)
                 current = cycle_for_day(plan, today)
                 state = quota_state(plan, store.daily_usage(sim_iccid), now)
@@ -630,6 +637,8 @@ def set_used(settings: Settings, target: int, *, iccid: str | None, now: datetim
         tz = plan_tz(plan)
         today = now.astimezone(tz).date()
         if plan is not None:
+            from agent.plan import quota_state
+
             used_now = quota_state(plan, store.daily_usage(chosen), now).used_bytes
         else:
             first, last = _month_of(today)

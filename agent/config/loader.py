@@ -6,7 +6,6 @@ import os
 import string
 from collections.abc import Callable
 from dataclasses import MISSING, fields
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
@@ -15,6 +14,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from agent.config import values as v
 from agent.config.nodes import BAD, ConfigError, ConfigProblem, Reader, is_null, suggest
+from agent.config.paths import CONFIG_ENV as CONFIG_ENV
+from agent.config.paths import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH
+from agent.config.paths import default_config_path as default_config_path
 from agent.config.settings import (
     DRIVER_NAMES,
     AlertSettings,
@@ -28,20 +30,8 @@ from agent.config.settings import (
     SimRule,
     SmsSettings,
 )
-from agent.plan import PERIODS, Addon, Plan
-
-DEFAULT_CONFIG_PATH = Path("/etc/posagent/config.yaml")
-CONFIG_ENV = "POSAGENT_CONFIG"
 
 _Entries = dict[str, tuple[Node, Node]]
-
-
-def default_config_path() -> tuple[Path, bool]:
-    """``$POSAGENT_CONFIG`` if set (True: chosen explicitly), else /etc/posagent/config.yaml."""
-    env = os.environ.get(CONFIG_ENV, "").strip()
-    if env:
-        return Path(env), True
-    return DEFAULT_CONFIG_PATH, False
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Settings:
@@ -404,6 +394,8 @@ def _plan(r: Reader, node: Node, path: str, name: str) -> Any:
         ok = False
     if not ok:
         return BAD
+    from agent.plan import Plan  # the plan model only for a file that has plans
+
     return Plan(
         name=name,
         quota_bytes=quota,
@@ -423,6 +415,8 @@ def _sorted(values: Any, *, reverse: bool = False) -> Any:
 
 
 def _period(r: Reader, node: Node, path: str) -> Any:
+    from agent.plan import PERIODS
+
     value = v.text(r, node, path)
     if value is BAD or value in PERIODS:
         return value
@@ -455,6 +449,8 @@ def _addon(r: Reader, node: Node, path: str) -> Any:
         return BAD
     if until < start:
         return r.problem(entries["until"][1], f"{path}.until ({until}) is before from ({start})")
+    from agent.plan import Addon
+
     return Addon(quota_bytes=quota, start=start, until=until)
 
 

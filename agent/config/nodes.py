@@ -7,13 +7,15 @@ applies while each problem is recorded against the node it came from.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# Re-exported: the loader and older callers take them from here.
+from agent.config.problems import ConfigError as ConfigError
+from agent.config.problems import ConfigProblem as ConfigProblem
 
 NULL_TAG = "tag:yaml.org,2002:null"
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -36,29 +38,6 @@ class _Bad:
 BAD: Any = _Bad()
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return f"{self.file}: {self.message}"
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The configuration is not valid; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: Iterable[ConfigProblem]) -> None:
-        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
-
-
 def line_of(node: Node) -> int:
     return node.start_mark.line + 1
 
@@ -69,6 +48,8 @@ def is_null(node: Node) -> bool:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """``; did you mean 'x'?`` for the closest choice, or nothing."""
+    import difflib  # only a problem needs a suggestion
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

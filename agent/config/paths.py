@@ -1,4 +1,4 @@
-"""Where the state store lives: decided when it is used, not when the file is loaded."""
+"""Where the configuration file and the state store live (no YAML needed to find out)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,17 @@ import os
 from pathlib import Path
 
 from agent.config.settings import Settings
+
+DEFAULT_CONFIG_PATH = Path("/etc/posagent/config.yaml")
+CONFIG_ENV = "POSAGENT_CONFIG"
+
+
+def default_config_path() -> tuple[Path, bool]:
+    """``$POSAGENT_CONFIG`` if set (True: chosen explicitly), else /etc/posagent/config.yaml."""
+    env = os.environ.get(CONFIG_ENV, "").strip()
+    if env:
+        return Path(env), True
+    return DEFAULT_CONFIG_PATH, False
 
 
 def fallback_state_dir() -> Path:

@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from agent.plan import Plan
 from drivers.names import DRIVER_NAMES as VENDOR_DRIVERS
+
+if TYPE_CHECKING:
+    from agent.plan import Plan
 
 # The names `posagent simulate --vendor` takes, plus `auto` (detect by USB id and +CGMI).
 DRIVER_NAMES: tuple[str, ...] = ("auto", *VENDOR_DRIVERS)

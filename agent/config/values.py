@@ -8,7 +8,6 @@ import math
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yaml.nodes import Node
 
@@ -109,6 +108,8 @@ def zone(r: Reader, node: Node, path: str) -> Any:
     value = text(r, node, path)
     if value is BAD:
         return BAD
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a plan names a zone
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):

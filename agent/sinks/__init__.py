@@ -31,20 +31,26 @@ __all__ = [
 def sinks_from_settings(report: ReportSettings, state_dir: Path) -> list[Sink]:
     """The sinks the configuration asks for, each queueing sink with its own outbox file
     in ``state_dir``. Raises MqttUnavailable when MQTT is configured without paho-mqtt."""
-    from agent.outbox import Outbox
-    from agent.sinks.http import HttpSink
-    from agent.sinks.mqtt import MqttSink
-    from agent.sinks.statusfile import StatusFileSink
-    from agent.sinks.textfile import TextfileSink
-
+    # Each sink's module only when it is configured: http.client alone pulls in the email
+    # package, a megabyte the daemon would carry for nothing.
     sinks: list[Sink] = []
     if report.status_file is not None:
+        from agent.sinks.statusfile import StatusFileSink
+
         sinks.append(StatusFileSink(report.status_file))
     if report.prometheus_textfile is not None:
+        from agent.sinks.textfile import TextfileSink
+
         sinks.append(TextfileSink(report.prometheus_textfile))
     if report.http is not None:
+        from agent.outbox import Outbox
+        from agent.sinks.http import HttpSink
+
         sinks.append(HttpSink(report.http, Outbox.in_dir(state_dir, name=HTTP_OUTBOX)))
     if report.mqtt is not None:
+        from agent.outbox import Outbox
+        from agent.sinks.mqtt import MqttSink
+
         sinks.append(
             MqttSink(
                 report.mqtt,

@@ -12,7 +12,6 @@ and, where they queue, try again in ``pump``. A poll must not fail because a web
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -114,7 +113,12 @@ def heartbeat_report(
     else ICCID) and the second it was made; a random one when neither is known."""
     imei, iccid = device_ids(status)
     scope = imei or iccid
-    default_id = f"{scope}/hb/{int(created.timestamp())}" if scope else f"hb-{uuid.uuid4().hex}"
+    if scope:
+        default_id = f"{scope}/hb/{int(created.timestamp())}"
+    else:
+        import uuid  # uuid imports platform: paid only by a device without IMEI or ICCID
+
+        default_id = f"hb-{uuid.uuid4().hex}"
     return Report(
         kind="heartbeat",
         id=report_id or default_id,

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from drivers.simulator.state import STATE_KEYS, EventError, validate_changes
+
+if TYPE_CHECKING:
+    import yaml
 
 META_KEYS = ("timeline", "seed", "description")
 Locator = Callable[[Sequence[str | int]], str]
@@ -57,6 +58,8 @@ def load_scenario(path: str | Path) -> Scenario:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError(f"{name}: cannot read: {err.strerror or err}") from err
+    import yaml  # only a scenario file needs the parser; built-in modems start without it
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -79,6 +82,8 @@ def _path_location(source: str, path: Sequence[str | int]) -> str:
 def _node_line(node: yaml.Node | None, path: Sequence[str | int]) -> int:
     """1-based line of the key (or sequence item) at `path`; the nearest known parent's line
     if the path does not exist."""
+    import yaml
+
     line = node.start_mark.line + 1 if node is not None else 1
     for step in path:
         if isinstance(node, yaml.MappingNode):
