@@ -356,8 +356,14 @@ ERRORS = [
     ),
     pytest.param(
         "report:\n  http:\n    url: tms.example.com/posagent\n",
-        f"{FILE}:3: report.http.url: 'tms.example.com/posagent' is not an http:// or https:// URL",
+        f"{FILE}:3: report.http.url: 'tms.example.com/posagent' is not an https:// URL",
         id="bad-url",
+    ),
+    pytest.param(
+        "report:\n  http:\n    url: http://tms.example.com/posagent\n",
+        f"{FILE}:3: report.http.url: 'http://tms.example.com/posagent' is plain http; "
+        "reports need https://",
+        id="plain-http-url",
     ),
     pytest.param(
         "report:\n  mqtt:\n    host: broker\n    topic: pos/{serial}\n",
@@ -627,3 +633,11 @@ def test_state_dir_falls_back_to_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert resolve_state_dir(s)[0] == tmp_path / "home" / ".local" / "state" / "posagent"
     monkeypatch.delenv("XDG_STATE_HOME")
     assert resolve_state_dir(s)[0] == tmp_path / "home" / ".local" / "state" / "posagent"
+
+
+def test_mqtt_takes_an_extra_ca_file() -> None:
+    s = parse_config_text(
+        "report:\n  mqtt:\n    host: broker\n    ca_file: /etc/posagent/ca.pem\n", FILE
+    )
+    assert s.report.mqtt is not None
+    assert s.report.mqtt.ca_file == Path("/etc/posagent/ca.pem")

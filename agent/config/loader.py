@@ -253,8 +253,11 @@ def _url(r: Reader, node: Node, path: str) -> Any:
     if value is BAD:
         return BAD
     parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return r.problem(node, f"{path}: {value!r} is not an http:// or https:// URL")
+    if parsed.scheme == "http" and parsed.netloc:
+        # The report carries the bearer token: it never goes out unencrypted.
+        return r.problem(node, f"{path}: {value!r} is plain http; reports need https://")
+    if parsed.scheme != "https" or not parsed.netloc:
+        return r.problem(node, f"{path}: {value!r} is not an https:// URL")
     return value
 
 
@@ -271,6 +274,7 @@ def _mqtt(r: Reader, node: Node, path: str) -> Any:
             "topic": lambda n, p: _topic(r, n, p),
             "username": lambda n, p: v.text(r, n, p, nullable=True),
             "password_file": lambda n, p: v.path_value(r, n, p),
+            "ca_file": lambda n, p: v.path_value(r, n, p),
         },
     )
 

@@ -73,6 +73,7 @@ class MqttSettings:
     topic: str = "posagent/{imei}"  # {imei} and {iccid} are filled in
     username: str | None = None
     password_file: Path | None = None
+    ca_file: Path | None = None  # extra CA bundle; verification is never off
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def sinks_from_settings(report: ReportSettings, state_dir: Path) -> list[Sink]:
                 report.mqtt,
                 outbox=Outbox.in_dir(state_dir, name=MQTT_OUTBOX),
                 heartbeat=report.heartbeat,
+                ca_file=report.mqtt.ca_file,
             )
         )
     return sinks
