@@ -133,7 +133,7 @@ class Timeline:
         }
         if event.kind == "resolve":
             since = event.since.astimezone(when.tzinfo)
-            self.line(when, f"{tag[event.kind]:9} {event.code}, standing since {since:%d %b %H:%M}")
+            self.line(when, f"{tag[event.kind]:9} {event.code} (alert raised {since:%d %b %H:%M})")
             return
         self.line(
             when, f"{tag[event.kind]:9} {event.code} ({event.severity.value}): {event.message}"
@@ -175,17 +175,33 @@ def run_demo(
         counts = {"raise": 0, "escalate": 0, "remind": 0, "resolve": 0}
         last_report_day: date | None = None
         try:
+            rate = 0.0  # the traffic the shop would make; none flows while the data is cut
+            cut_off = False
+            cutting: set[str] = set()  # standing alerts for which the carrier stops the data
             while clock.now() < END:
                 while script and script[0][0] <= clock.now():
                     _, changes, text = script.pop(0)
-                    if changes:
-                        modem.apply(dict(changes))
+                    rate = float(changes.get("traffic_bps", rate))  # type: ignore[arg-type]
+                    if not cut_off:
+                        modem.apply({"traffic_bps": rate})
                     timeline.line(clock.now(), f"— {text}")
                 result = daemon.run_once()
                 if result is not None:
                     last_report_day = _report(
                         timeline, clock.now(), result, counts, last_report_day
                     )
+                    # Like the carrier: no more data once the quota is gone, until it renews
+                    # or is topped up.
+                    _note_cut_offs(result, cutting)
+                    if bool(cutting) != cut_off:
+                        cut_off = bool(cutting)
+                        modem.apply({"traffic_bps": 0.0 if cut_off else rate})
+                        timeline.line(
+                            clock.now(),
+                            "— the carrier stops the SIM's data: card payments fail"
+                            if cut_off
+                            else "— data flows again",
+                        )
                 daemon.wait_for_next()
         finally:
             daemon.shutdown()
@@ -195,6 +211,18 @@ def run_demo(
         f"escalated, {counts['resolve']} resolved, {counts['remind']} reminders",
     )
     return 0
+
+
+CUT_OFF_CODES = frozenset({"data_exhausted", "expired"})
+
+
+def _note_cut_offs(result: PollResult, cutting: set[str]) -> None:
+    """Keep `cutting` to the standing alerts (by key) that leave the SIM without data."""
+    for event in result.events:
+        if event.kind == "resolve" or event.code not in CUT_OFF_CODES:
+            cutting.discard(event.key)
+        else:
+            cutting.add(event.key)
 
 
 def _report(

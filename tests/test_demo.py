@@ -31,6 +31,11 @@ def test_demo_tells_the_story_in_order() -> None:
         ("ESCALATED", "expired"),
     ]
     assert "95%" in out.getvalue()
+    text = out.getvalue()
+    # The carrier cuts the data when the quota is gone or the package expires.
+    assert text.count("the carrier stops the SIM's data") == 3
+    assert text.count("data flows again") == 2
+    assert "Sun 29 Nov 00:00    used 30.0 MB of 30.0 MB" in text  # nothing flowed meanwhile
     assert "done: 1224 polls" in out.getvalue()
 
 
