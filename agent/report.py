@@ -146,6 +146,8 @@ def summary_lines(obj: dict[str, Any]) -> list[str]:
             f"counters:     rx {format_bytes(cnt['rx_bytes'])}, tx {format_bytes(cnt['tx_bytes'])}"
             f" ({cnt['source']})"
         )
+    if not plan.get("name") and sim["iccid"]:
+        lines.append("plan:         none for this SIM (set default_plan or sims: in the config)")
     if plan.get("name"):
         lines.append(
             f"plan:         {plan['name']}: used {format_bytes(plan['used_bytes'])} of "

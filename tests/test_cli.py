@@ -17,6 +17,7 @@ def test_check_in_process_simulator_prints_identity(cli_env: dict[str, str]) -> 
     assert "IMEI:         869955065336336" in out
     assert "RSSI -73 dBm" in out
     assert "registration: home" in out
+    assert "plan:         none for this SIM" in out  # no configuration: say how to get one
 
 
 def test_check_json_over_a_pty(simulator: RunningSimulator, cli_env: dict[str, str]) -> None:
