@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from datetime import datetime
@@ -23,26 +24,36 @@ def err(message: str) -> None:
     print(f"posagent: {message}", file=sys.stderr, flush=True)
 
 
+def config_path(args: argparse.Namespace) -> Path | None:
+    """The configuration file in use: ``--config``, else ``$POSAGENT_CONFIG``, else the
+    default path if there is a file there; None: built-in defaults."""
+    if args.config:
+        return Path(args.config)
+    path, explicit = default_config_path()
+    return path if explicit or path.exists() else None
+
+
 def load_settings(args: argparse.Namespace) -> Settings:
     """The configuration the command runs with. No file at all → built-in defaults, said once."""
-    if args.config:
-        path, explicit = Path(args.config), True
-    else:
-        path, explicit = default_config_path()
-    if not explicit and not path.exists():
-        err(f"no configuration at {path}; using built-in defaults")
+    path = config_path(args)
+    if path is None:
+        err(f"no configuration at {default_config_path()[0]}; using built-in defaults")
         return Settings()
     from agent.config import load_config  # the YAML loader, only when there is a file
 
-    return load_config(args.config or path)
+    return load_config(path)
+
+
+def print_problems(error: ConfigError) -> None:
+    for problem in error.problems:
+        print(str(problem), file=sys.stderr)
 
 
 def settings_or_exit(args: argparse.Namespace) -> Settings | int:
     try:
         return load_settings(args)
     except ConfigError as error:
-        for problem in error.problems:
-            print(str(problem), file=sys.stderr)
+        print_problems(error)
         return EXIT_CONFIG
 
 
@@ -124,19 +135,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_at(args: argparse.Namespace) -> int:
-    from drivers.connect import ModemOptions, open_channel
+    from agent.poll import modem_options
+    from drivers.connect import open_channel
 
     settings = settings_or_exit(args)
     if isinstance(settings, int):
         return settings
-    m = settings.modem
-    options = ModemOptions(
-        port=args.port or m.port,
-        baudrate=m.baudrate,
-        driver=m.driver,
-        timeout=args.timeout or m.timeout,
-        interface=m.interface,
-    )
+    options = modem_options(settings, args.port)
+    if args.timeout:
+        options = dataclasses.replace(options, timeout=args.timeout)
     try:
         port, channel = open_channel(options)
     except ModemError as error:
@@ -256,20 +263,14 @@ def cmd_usage(args: argparse.Namespace) -> int:
 # -- run ---------------------------------------------------------------------------------
 
 
-def config_path_in_use(args: argparse.Namespace) -> str | None:
-    if args.config:
-        return str(args.config)
-    path, explicit = default_config_path()
-    return str(path) if (explicit or path.exists()) else None
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from agent.daemon import Daemon
 
     settings = settings_or_exit(args)
     if isinstance(settings, int):
         return settings
-    daemon = Daemon(settings, config_path=config_path_in_use(args), port=args.port)
+    path = config_path(args)  # SIGHUP reloads it
+    daemon = Daemon(settings, config_path=str(path) if path else None, port=args.port)
     daemon.install_signal_handlers()
     return daemon.run_forever()
 
@@ -289,11 +290,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    if args.config:
-        path: Path | None = Path(args.config)
-    else:
-        default, explicit = default_config_path()
-        path = default if (explicit or default.exists()) else None
+    path = config_path(args)
     try:
         if path is None:
             settings = Settings()  # what load_config(None) gives, without the YAML loader
@@ -302,8 +299,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
             settings = load_config(path)
     except ConfigError as error:
-        for problem in error.problems:
-            print(str(problem), file=sys.stderr)
+        print_problems(error)
         return EXIT_CONFIG
     where = str(path) if path else "built-in defaults (no configuration file)"
     print(f"{where}: valid ({len(settings.plans)} plan(s), modem port {settings.modem.port})")
