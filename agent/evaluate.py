@@ -114,6 +114,10 @@ def _short_size(n: int) -> str:
     return f"{n / 1e3:.3g} KB"
 
 
+# The codes plan_findings gives: re-evaluating the plan for another time replaces them.
+PLAN_CODES = frozenset({"data_low", "data_exhausted", "expiry_soon", "expired"})
+
+
 def plan_findings(
     *,
     iccid: str | None,

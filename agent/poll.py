@@ -6,6 +6,7 @@ Also the read-only views of the store: `status` and `usage`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -20,6 +21,7 @@ from agent.balance import BalanceWatcher
 from agent.carrier_sms import CarrierSmsWatcher
 from agent.config import Settings, resolve_state_dir
 from agent.evaluate import (
+    PLAN_CODES,
     ModemRules,
     Streaks,
     modem_findings,
@@ -52,7 +54,9 @@ BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
 _64BIT_MACHINES = ("x86_64", "aarch64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64")
 
 
+@functools.cache
 def boot_id() -> str | None:
+    """This boot's id: read once, it cannot change while the process lives."""
     try:
         return BOOT_ID_PATH.read_text().strip() or None
     except OSError:
@@ -475,19 +479,18 @@ def check_once(
             reason = f"cannot reach the modem at {options.port}: {error}"
             return pipeline.after_failure(options.port, reason, eval_time).status, reason
         try:
-            snapshot = driver.snapshot()
-        except ModemError as error:
-            driver.channel.close()
-            reason = f"the modem at {driver.port} stopped answering: {error}"
-            return pipeline.after_failure(driver.port, reason, eval_time).status, reason
-        try:
+            try:
+                snapshot = driver.snapshot()
+            except ModemError as error:
+                reason = f"the modem at {driver.port} stopped answering: {error}"
+                return pipeline.after_failure(driver.port, reason, eval_time).status, reason
             # The driver stays open for the balance query, carrier notices and SMS alerts.
             result = pipeline.after_snapshot(
                 snapshot, wall_time=wall_time, eval_time=eval_time, driver=driver
             )
+            return result.status, None
         finally:
             driver.channel.close()
-        return result.status, None
     finally:
         pipeline.close()
 
@@ -531,16 +534,14 @@ def last_status(settings: Settings, *, now: datetime | None = None) -> dict[str,
         if now is not None:
             iccid = obj["sim"]["iccid"]
             plan = evaluate_plan(settings, store, iccid, now)
-            from agent.findings import Severity, overall_status
+            from agent.findings import overall_status
 
-            plan_codes = {"data_low", "data_exhausted", "expiry_soon", "expired"}
-            kept = [f for f in obj["findings"] if f["code"] not in plan_codes]
+            kept = [f for f in obj["findings"] if f["code"] not in PLAN_CODES]
             obj["plan"] = {**obj["plan"], **plan.fields}
             obj["findings"] = kept + [f.to_json() for f in plan.findings]
             kept_findings = [Finding(f["code"], f["message"]) for f in kept] + plan.findings
             obj["status"] = overall_status(kept_findings).value
             obj["time"] = now.isoformat(timespec="seconds")
-            assert Severity(obj["status"])
         return obj
     finally:
         store.close()
