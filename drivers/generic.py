@@ -33,6 +33,7 @@ from drivers.parsers.common import (
     sim_state_from_cme,
 )
 from drivers.parsers.common_text import frozen
+from drivers.parsers.radio import CounterReading, RadioInfo
 from drivers.types import (
     Counters,
     CounterSource,
@@ -326,16 +327,13 @@ class Generic3gppModem:
         )
 
 
-def merge_radio(signal: Signal, radio: object | None) -> Signal:
-    """A vendor's extended reading (a `drivers.parsers.radio.RadioInfo`) over the 27.007 one:
-    the vendor's value wins where it has one, the generic one stays where it has not."""
+def merge_radio(signal: Signal, radio: RadioInfo | None) -> Signal:
+    """A vendor's extended reading over the 27.007 one: the vendor's value wins where it
+    has one, the generic one stays where it has not."""
     if radio is None:
         return signal
-    rat = getattr(radio, "rat", None)
-    rssi = getattr(radio, "rssi_dbm", None)
-    rsrp = getattr(radio, "rsrp_dbm", None)
-    rsrq = getattr(radio, "rsrq_db", None)
-    sinr = getattr(radio, "sinr_db", None)
+    rat, rssi, rsrp = radio.rat, radio.rssi_dbm, radio.rsrp_dbm
+    rsrq, sinr = radio.rsrq_db, radio.sinr_db
     if rssi is None:
         rssi = signal.rssi_dbm
     if rsrp is None:
@@ -356,16 +354,16 @@ def merge_radio(signal: Signal, radio: object | None) -> Signal:
     )
 
 
-def modem_counters(reading: object | None, command: str) -> Counters | None:
-    """Counters from a vendor's counter reading (`drivers.parsers.radio.CounterReading`)."""
+def modem_counters(reading: CounterReading | None, command: str) -> Counters | None:
+    """Counters from a vendor's counter reading."""
     if reading is None:
         return None
     return frozen(
         Counters,
         {
             "source": CounterSource.MODEM,
-            "rx_bytes": reading.rx_bytes,  # type: ignore[attr-defined]
-            "tx_bytes": reading.tx_bytes,  # type: ignore[attr-defined]
+            "rx_bytes": reading.rx_bytes,
+            "tx_bytes": reading.tx_bytes,
             "detail": command,
         },
     )
