@@ -70,7 +70,11 @@ SCRIPT: tuple[tuple[datetime, dict[str, object], str], ...] = (
 
 
 class FastClock:
-    """Simulated time that runs `speed` times faster than the wall clock."""
+    """Simulated time that runs `speed` times faster than the wall clock.
+
+    ``pending`` says whether the modem has output queued; only then does a wait listen on
+    the port, so its URCs reach the daemon and no idle read is made.
+    """
 
     max_slice = float("inf")  # the demo has no signals to wait for between polls
 
@@ -81,7 +85,7 @@ class FastClock:
         sleep: Callable[[float], None],
         pending: Callable[[], bool] = lambda: True,
     ) -> None:
-        self._pending = pending  # whether the modem has something to say
+        self.pending = pending
         self._now = start
         self._mono = 0.0
         self.speed = speed
@@ -93,14 +97,17 @@ class FastClock:
     def monotonic(self) -> float:
         return self._mono
 
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
+
     def wait(self, seconds: float, listen: Callable[[float], None] | None) -> None:
         if seconds <= 0:
             return
-        if listen is not None and self._pending():
+        if listen is not None and self.pending():
             listen(0.0)  # hand over whatever URCs the modem has queued
         self._sleep(seconds / self.speed)
-        self._now += timedelta(seconds=seconds)
-        self._mono += seconds
+        self.advance(seconds)
 
 
 def demo_settings(state_dir: Path) -> Settings:
@@ -150,10 +157,9 @@ def run_demo(
     out = out or sys.stdout
     timeline = Timeline(out)
     register()
-    modem_box: list[SimulatedModem] = []
-    clock = FastClock(START, speed, sleep, pending=lambda: modem_box[0].output_pending())
+    clock = FastClock(START, speed, sleep)
     modem = SimulatedModem("quectel", clock=clock.monotonic)
-    modem_box.append(modem)
+    clock.pending = modem.output_pending
     with tempfile.TemporaryDirectory(prefix="posagent-demo-") as tmp:
         settings = demo_settings(Path(tmp))
         store = StateStore.open(Path(tmp), clock=lambda: clock.monotonic(), checkpoint=300.0)

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import structlog
 import trustme
 from structlog.testing import capture_logs
 
+from agent.demo import FastClock
 from agent.poll import PollResult
 from agent.sinks.base import Report
 from drivers.at.channel import AtChannel
@@ -56,42 +57,17 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 # -- time ------------------------------------------------------------------------------------
 
 
-class ScenarioClock:
-    """The daemon's Clock on simulated time: a wait returns at once, the time jumps.
-
-    ``pending`` says whether the modem has output queued; only then does a wait listen on
-    the port, so URCs (a SIM swap's +CPIN) still reach the daemon and no idle read is made.
-    """
-
-    max_slice = float("inf")
+class ScenarioClock(FastClock):
+    """The demo's fast clock with no pacing at all: a wait returns at once, the time jumps."""
 
     def __init__(self, start: datetime, pending: Callable[[], bool] = lambda: False) -> None:
         if start.tzinfo is None:
             raise ValueError("the scenario clock needs an aware start time")
-        self._now = start
-        self._mono = 0.0
-        self.pending = pending
-
-    def now(self) -> datetime:
-        return self._now
-
-    def monotonic(self) -> float:
-        return self._mono
+        super().__init__(start, float("inf"), lambda seconds: None, pending)
 
     def epoch(self) -> float:
         """Unix time of the simulated now: what the sinks take for ``time.time()``."""
-        return self._now.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        self._mono += seconds
-
-    def wait(self, seconds: float, listen: Callable[[float], None] | None) -> None:
-        if seconds <= 0:
-            return
-        if listen is not None and self.pending():
-            listen(0.0)
-        self.advance(seconds)
+        return self.now().timestamp()
 
 
 class PumpOnClock:
