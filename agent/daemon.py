@@ -230,7 +230,7 @@ class Daemon:
     def soft_reset_after(self) -> int:
         if self._soft_reset_arg is not None:
             return self._soft_reset_arg
-        return int(getattr(self.settings.modem, "soft_reset_after", 0) or 0)
+        return self.settings.modem.soft_reset_after
 
     # -- the loop ---------------------------------------------------------------------------
 
