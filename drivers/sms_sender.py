@@ -68,12 +68,7 @@ class _Raw:
     def other(self, line: str) -> None:
         """A line that is neither the answer nor the final: a URC, or the echo."""
         if line.startswith(self.channel.urc_prefixes):
-            handler = getattr(self.channel, "_on_urc", None)
-            if handler is not None:
-                try:
-                    handler(line)
-                except Exception:
-                    log.exception("urc_handler_failed", line=line)
+            self.channel.emit_urc(line)
         else:
             log.debug("sms_line_ignored", line=line[:80], port=self.channel.name)
 

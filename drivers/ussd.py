@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from drivers.at.channel import AtChannel
 from drivers.errors import AtCommandError, AtTimeout, ModemError
@@ -36,29 +34,6 @@ def read_charset(channel: AtChannel) -> str:
     return match.group(1).upper() if match else "GSM"
 
 
-@contextmanager
-def _urcs_seen(channel: AtChannel, keep: Callable[[str], bool]) -> Iterator[list[str]]:
-    """Collect the URCs the channel hands on while the block runs (they still reach the
-    channel's own handler). The reply may come in the same read as ``OK``, in which case
-    the channel hands it on before `command` returns, so `wait_urcs` alone would miss it.
-    AtChannel has no public way to add a listener; its handler attribute is swapped here
-    for the duration and put back after."""
-    seen: list[str] = []
-    previous: Callable[[str], None] | None = getattr(channel, "_on_urc", None)
-
-    def listener(line: str) -> None:
-        if keep(line):
-            seen.append(line)
-        if previous is not None:
-            previous(line)
-
-    channel._on_urc = listener
-    try:
-        yield seen
-    finally:
-        channel._on_urc = previous
-
-
 def query_balance(
     channel: AtChannel,
     code: str,
@@ -80,7 +55,7 @@ def query_balance(
         charset = read_charset(channel)
     command = f'AT+CUSD=1,"{request}",{dcs}'
     log.info("ussd_request", code=code, port=channel.name)
-    with _urcs_seen(channel, lambda line: line.upper().startswith(_CUSD)) as seen:
+    with channel.collecting_urcs(lambda line: line.upper().startswith(_CUSD)) as seen:
         response = channel.command(command)
         # Some firmwares send the reply before OK, where it is part of the answer.
         seen += [line for line in response.lines if line.upper().startswith(_CUSD)]

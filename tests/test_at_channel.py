@@ -833,3 +833,16 @@ def test_each_exchange_is_logged_at_debug(modem, debug_logs: list[dict[str, obje
     assert event["lines"] == ("+CSQ: 18,99",)
     assert event["port"] == "pty"
     assert isinstance(event["elapsed_ms"], float)
+
+
+def test_collecting_urcs_sees_urcs_handed_on_in_the_block() -> None:
+    """A caller can collect the URCs of one exchange; on_urc still gets every one."""
+    reply = {b"AT+CUSD=1": [b'\r\nOK\r\n\r\n+CUSD: 0,"Balance 12",15\r\n']}
+    channel, _, _, urcs = fake_channel(lambda cmd: reply.get(cmd, [b"\r\nOK\r\n"]))
+    with channel.collecting_urcs(lambda line: line.startswith("+CUSD:")) as seen:
+        channel.command("AT+CUSD=1")
+        channel.wait_urcs(0.2)
+    assert seen == ['+CUSD: 0,"Balance 12",15']
+    channel.emit_urc("+CUSD: 2")  # after the block: only on_urc hears it
+    assert seen == ['+CUSD: 0,"Balance 12",15']
+    assert urcs.lines == ['+CUSD: 0,"Balance 12",15', "+CUSD: 2"]

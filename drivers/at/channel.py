@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import serial
@@ -74,6 +75,7 @@ class AtChannel:
         self._urc_by_head: dict[str, tuple[str, ...]] | None = None
         self._set_urc_prefixes(urc_prefixes)
         self._on_urc = on_urc
+        self._collectors: list[tuple[Callable[[str], bool], list[str]]] = []
         self._clock = clock
         self._splitter = LineSplitter(max_line)
         self._name = name or str(getattr(port, "name", None) or getattr(port, "port", "") or "")
@@ -305,6 +307,23 @@ class AtChannel:
         _log.warning("at_resync", ok=False, attempts=attempts, port=self._name)
         return False
 
+    @contextlib.contextmanager
+    def collecting_urcs(self, keep: Callable[[str], bool]) -> Iterator[list[str]]:
+        """The URCs handed on while the block runs, those ``keep`` wants, in a list; they
+        still reach ``on_urc``. A reply that arrives as a URC (``+CUSD``) may come in the
+        same read as the command's ``OK`` and be handed on before `command` returns, where
+        `wait_urcs` alone would miss it."""
+        entry: tuple[Callable[[str], bool], list[str]] = (keep, [])
+        self._collectors.append(entry)
+        try:
+            yield entry[1]
+        finally:
+            self._collectors.remove(entry)
+
+    def emit_urc(self, line: str) -> None:
+        """Hand on a URC that a caller reading the port itself (the SMS prompt) came across."""
+        self._emit(line)
+
     def wait_urcs(self, timeout: float) -> list[str]:
         """Read the port up to `timeout` s with no command in flight; return the URCs seen.
 
@@ -407,6 +426,9 @@ class AtChannel:
 
     def _emit(self, line: str) -> None:
         _log.debug("at_urc", line=line, port=self._name)
+        for keep, seen in self._collectors:
+            if keep(line):
+                seen.append(line)
         if self._on_urc is not None:
             try:
                 self._on_urc(line)
