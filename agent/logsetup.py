@@ -7,7 +7,7 @@ renderer; otherwise one JSON object per line, which journald and log shippers ta
 from __future__ import annotations
 
 import sys
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from drivers import logs
 
@@ -39,9 +39,8 @@ def configure_logging(
 
 
 def _configure_structlog(fmt: LogFormat, level: int, out: TextIO) -> None:
-    import structlog
+    structlog: Any = logs.import_structlog()
 
-    renderer: structlog.typing.Processor
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
     else:

@@ -47,3 +47,33 @@ log.error("kept")
     )
     events = [json.loads(line)["event"] for line in result.stderr.splitlines()]
     assert events == ["first", "kept"]
+
+
+def test_logging_leaves_asyncio_unloaded_until_structlog_needs_it() -> None:
+    script = """
+import sys
+from agent.logsetup import configure_logging
+from drivers.logs import get_logger
+configure_logging("json")
+get_logger("x").info("logged", a=1)
+print("structlog" in sys.modules, "asyncio" in sys.modules, flush=True)
+
+# structlog's async methods still work: the stand-in loads asyncio on first use.
+import structlog.stdlib
+print(type(structlog.stdlib.asyncio.get_running_loop).__name__, flush=True)
+import asyncio
+deferred = structlog.stdlib.asyncio
+print("asyncio" in sys.modules, asyncio.get_running_loop is deferred.get_running_loop)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "False",
+        "builtin_function_or_method",
+        "True",
+        "True",
+    ]
+    assert [json.loads(line)["event"] for line in result.stderr.splitlines()] == ["logged"]
