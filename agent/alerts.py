@@ -42,11 +42,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from agent.findings import SEVERITY, Finding, Severity
+from drivers.records import record
 
 EventKind = Literal["raise", "escalate", "remind", "resolve"]
 
@@ -82,7 +83,7 @@ def _plain_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(dict(facts), default=str, sort_keys=True))
 
 
-@dataclass(frozen=True)
+@record
 class AlertPolicy:
     """How often to remind and how long a finding must be gone before its alert resolves.
 
@@ -104,7 +105,7 @@ class AlertPolicy:
             raise ValueError("remind must be a number of seconds")
 
 
-@dataclass(frozen=True)
+@record
 class ActiveAlert:
     """One standing alert."""
 
@@ -124,7 +125,7 @@ class ActiveAlert:
         return alert_rank(self.code, self.level)
 
 
-@dataclass(frozen=True)
+@record
 class AlertEvent:
     kind: EventKind
     code: str
@@ -151,7 +152,7 @@ class AlertEvent:
         }
 
 
-@dataclass(frozen=True)
+@record
 class AlertBook:
     """All standing alerts, by key, plus what makes event ids unique and polls countable.
 

@@ -9,7 +9,6 @@ balance is kept with its SIM and time; ``balance_low`` stands while it is below 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from agent.evaluate import short_iccid
 from agent.findings import Finding
 from drivers.errors import ModemError
 from drivers.logs import get_logger
+from drivers.records import record
 
 if TYPE_CHECKING:
     from agent.store import StateStore
@@ -28,7 +28,7 @@ META_BALANCE = "balance"  # JSON: the last balance read (see Balance)
 META_BALANCE_ASKED = "balance_asked"  # ISO time of the last USSD request, answered or not
 
 
-@dataclass(frozen=True)
+@record
 class Balance:
     iccid: str | None
     amount: float

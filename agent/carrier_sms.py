@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from agent.evaluate import short_iccid
 from agent.findings import Finding
 from drivers.errors import ModemError
 from drivers.logs import get_logger
+from drivers.records import record
 
 if TYPE_CHECKING:
     from agent.store import StateStore
@@ -49,7 +49,7 @@ MAX_NOTICES = 20
 KINDS = ("topup", "data_exhausted", "data_low", "expired", "expiry_soon")
 
 
-@dataclass(frozen=True)
+@record
 class NoticePatterns:
     """Per kind, the patterns that recognise it; ``senders``: number prefixes a notice may
     come from (``+86`` / ``86`` dropped first), empty for any sender."""
@@ -109,7 +109,7 @@ DEFAULT_PATTERNS = NoticePatterns(
 _PERCENT = re.compile(r"(\d{1,3})\s*[%％]")
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     kind: str
     text: str

@@ -16,7 +16,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -29,6 +29,7 @@ from drivers.connect import ModemOptions, connect
 from drivers.errors import AtTimeout, ModemError, PortError, PortNotFound
 from drivers.generic import Generic3gppModem
 from drivers.logs import get_logger
+from drivers.records import record
 from drivers.types import Snapshot
 
 log = get_logger("posagent.daemon")
@@ -141,7 +142,7 @@ def soft_reset(options: ModemOptions, *, opener: Callable[[ModemOptions], Any] =
         channel.close()
 
 
-@dataclass
+@record(frozen=False)
 class FaultTracker:
     """Logs a fault once when it starts and once when it clears.
 

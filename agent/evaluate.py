@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from agent.findings import Finding
+from drivers.records import record
 from drivers.types import CounterSource, RegState, SimState, Snapshot
 
 
-@dataclass(frozen=True)
+@record
 class ModemRules:
     weak_dbm: int = -105
     not_registered_polls: int = 3
@@ -19,7 +19,7 @@ class ModemRules:
     iccid_allowed: Callable[[str], bool] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Streaks:
     """How many polls in a row a condition has held, counting the current one."""
 

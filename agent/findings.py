@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from drivers.records import record
 
 
 class Severity(str, enum.Enum):
@@ -45,7 +47,7 @@ SEVERITY: dict[str, Severity] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     code: str
     message: str

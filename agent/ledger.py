@@ -58,9 +58,11 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, tzinfo
 from typing import Literal
+
+from drivers.records import record
 
 Source = Literal["modem", "interface"]
 DeltaKind = Literal["baseline", "normal", "reset", "wrap", "source_switch", "reboot"]
@@ -73,7 +75,7 @@ _WRAP = 2**32
 _UPPER_HALF = 2**31
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """One sample of a SIM's data counters."""
 
@@ -99,7 +101,7 @@ class Reading:
             raise ValueError(f"counter exceeds {self.counter_bits} bits")
 
 
-@dataclass(frozen=True)
+@record
 class Baseline:
     """The counters as last read: the next reading's delta is taken from here."""
 
@@ -112,7 +114,7 @@ class Baseline:
     seq: int  # the number of the reading in this SIM's ledger (1 = first ever)
 
 
-@dataclass(frozen=True)
+@record
 class DayUsage:
     rx: int = 0
     tx: int = 0
@@ -127,7 +129,7 @@ def _frozen(days: Mapping[date, DayUsage]) -> Mapping[date, DayUsage]:
     return types.MappingProxyType(dict(days))
 
 
-@dataclass(frozen=True)
+@record
 class SimLedger:
     iccid: str
     baseline: Baseline | None
@@ -144,7 +146,7 @@ class SimLedger:
         return sum(d.total for d in self.daily.values())
 
 
-@dataclass(frozen=True)
+@record
 class Delta:
     rx: int
     tx: int

@@ -11,9 +11,11 @@ day from the live bucket that expires first; a bucket's leftover dies with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
+
+from drivers.records import record
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -25,7 +27,7 @@ FORECAST_WINDOW_DAYS = 7
 _DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@record
 class Addon:
     """A top-up package: ``quota_bytes`` usable from ``start`` to ``until``, both inclusive."""
 
@@ -40,7 +42,7 @@ class Addon:
             raise ValueError(f"add-on ends ({self.until}) before it starts ({self.start})")
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """A data plan. ``expires`` is the last valid day; ``start`` the activation date.
 
@@ -83,7 +85,7 @@ class Plan:
         return ZoneInfo(self.timezone)
 
 
-@dataclass(frozen=True)
+@record
 class Cycle:
     """A billing cycle: local dates ``start``..``end`` (inclusive) and the instants that
     bound it (``end_at`` exclusive: local midnight after ``end``).
@@ -102,7 +104,7 @@ class Cycle:
         return isinstance(day, date) and self.start <= day <= self.end
 
 
-@dataclass(frozen=True)
+@record
 class Bucket:
     """One quota bucket as it stands; ``left_bytes`` is 0 once the bucket has died."""
 
@@ -114,7 +116,7 @@ class Bucket:
     left_bytes: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class QuotaState:
     """Where a plan stands at one instant.
 
@@ -217,7 +219,7 @@ def cycles_between(plan: Plan, a: datetime, b: datetime) -> list[Cycle]:
 # -- buckets -----------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class DrawBucket:
     """A bucket while usage is being drawn from it (mutable; see Bucket for the result)."""
 
@@ -247,7 +249,7 @@ class DrawBucket:
         )
 
 
-@dataclass
+@record(frozen=False)
 class DrawResult:
     """The outcome of drawing daily usage through buckets (for tests and diagnostics).
 

@@ -11,7 +11,6 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from agent.store import ACTIVE_ICCID, StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
 from drivers.logs import get_logger
+from drivers.records import record
 from drivers.types import CounterSource, SimState, Snapshot
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def reading_of(
     )
 
 
-@dataclass(frozen=True)
+@record
 class PlanView:
     """The `plan` part of the status object, and the findings it gives."""
 
@@ -191,7 +191,7 @@ def _load_streaks(store: StateStore | None) -> Streaks:
         return Streaks()
 
 
-@dataclass
+@record(frozen=False)
 class PollResult:
     status: dict[str, Any]
     events: list[AlertEvent]

@@ -57,7 +57,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone, tzinfo
 from functools import cache
 from pathlib import Path
@@ -76,6 +76,7 @@ from agent.ledger import (
 )
 from agent.store_schema import MIGRATIONS, SCHEMA_VERSION
 from drivers.logs import get_logger
+from drivers.records import record
 
 log = get_logger("posagent.store")
 
@@ -109,7 +110,7 @@ class _Unusable(sqlite3.DatabaseError):
     """The file opened but cannot serve as this agent's store."""
 
 
-@dataclass(frozen=True)
+@record
 class Accounted:
     """What one poll's reading did: see :meth:`StateStore.account`."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from drivers.at.channel import AtChannel
 from drivers.at.transport import open_port
 from drivers.errors import PortNotFound
 from drivers.generic import Generic3gppModem
+from drivers.records import record
 from drivers.registry import driver_class, driver_for_manufacturer
 
 
-@dataclass(frozen=True)
+@record
 class ModemOptions:
     port: str = "auto"
     baudrate: int = 115200

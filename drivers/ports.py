@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from serial.tools import list_ports
@@ -19,6 +19,7 @@ from drivers.at.channel import AtChannel
 from drivers.at.transport import find_holders, open_port
 from drivers.errors import ModemError, ParseError
 from drivers.parsers.common import parse_info_line
+from drivers.records import record
 from drivers.registry import USB_VENDOR_DRIVERS, driver_for_manufacturer
 
 # (VID, PID) → the USB interface number of the primary AT port (vendors.md §3, from
@@ -72,7 +73,7 @@ HUAWEI_PCUI_PROTOCOL = 0x02  # class ff, protocol 02 = PCUI = the AT port (vendo
 _SERIAL_NAME = re.compile(r"tty(USB|ACM)\d+$")
 
 
-@dataclass(frozen=True)
+@record
 class PortCandidate:
     device: str
     vid: int | None = None

@@ -8,12 +8,12 @@ on the module, as any SMS reader does; the agent remembers what it has seen itse
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from drivers.at.channel import AtChannel
 from drivers.errors import ParseError
 from drivers.logs import get_logger
 from drivers.parsers.sms import STAT_ALL, SmsMessage, decode_pdu, join_concatenated, parse_cmgl
+from drivers.records import record
 
 log = get_logger("posagent.sms")
 
@@ -21,7 +21,7 @@ log = get_logger("posagent.sms")
 LIST_TIMEOUT = 20.0
 
 
-@dataclass(frozen=True)
+@record
 class StoredPart:
     """One stored PDU: its storage ``index``, ``stat`` and what it decodes to."""
 

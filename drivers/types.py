@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from drivers.records import record
 
 
 class SimState(str, enum.Enum):
@@ -37,7 +39,7 @@ class CounterSource(str, enum.Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@record
 class Identity:
     manufacturer: str | None = None
     model: str | None = None
@@ -46,7 +48,7 @@ class Identity:
     imei_valid: bool | None = None  # Luhn check digit; a bad one is flagged, not rejected
 
 
-@dataclass(frozen=True)
+@record
 class SimInfo:
     state: SimState = SimState.ERROR
     iccid: str | None = None
@@ -54,7 +56,7 @@ class SimInfo:
     detail: str | None = None  # e.g. "SIM PIN", "SIM not inserted"
 
 
-@dataclass(frozen=True)
+@record
 class Signal:
     rat: Rat | None = None
     rssi_dbm: int | None = None
@@ -65,7 +67,7 @@ class Signal:
     bars: int | None = None  # 0..4
 
 
-@dataclass(frozen=True)
+@record
 class Registration:
     state: RegState = RegState.UNKNOWN
     operator: str | None = None
@@ -77,7 +79,7 @@ class Registration:
     family: str | None = None  # which command answered: "C5GREG", "CEREG", "CGREG", "CREG"
 
 
-@dataclass(frozen=True)
+@record
 class Counters:
     source: CounterSource = CounterSource.NONE
     rx_bytes: int | None = None
@@ -85,7 +87,7 @@ class Counters:
     detail: str | None = None  # e.g. the interface name or the AT command
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     port: str
     driver: str

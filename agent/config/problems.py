@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from drivers.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ConfigProblem:
     file: str
     line: int | None

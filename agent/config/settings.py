@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from drivers.names import DRIVER_NAMES as VENDOR_DRIVERS
+from drivers.records import record
 
 if TYPE_CHECKING:
     from agent.plan import Plan
@@ -25,7 +26,7 @@ DEFAULT_STATE_DIR = Path("/var/lib/posagent")
 DEFAULT_BALANCE_PATTERN = r"余额[:：]?\s*([0-9]+(?:\.[0-9]+)?)"
 
 
-@dataclass(frozen=True)
+@record
 class ModemSettings:
     port: str = "auto"
     baudrate: int = 115200
@@ -36,12 +37,12 @@ class ModemSettings:
     soft_reset_after: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class SignalSettings:
     weak_dbm: int = -105
 
 
-@dataclass(frozen=True)
+@record
 class SimRule:
     """Which plan a SIM is on: by exact ICCID or by ICCID prefix (exactly one is set)."""
 
@@ -50,7 +51,7 @@ class SimRule:
     iccid_prefix: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class BalanceSettings:
     ussd: str
     pattern: re.Pattern[str] = re.compile(DEFAULT_BALANCE_PATTERN)  # group 1: the amount
@@ -58,14 +59,14 @@ class BalanceSettings:
     interval: float = 86400.0
 
 
-@dataclass(frozen=True)
+@record
 class HttpSettings:
     url: str
     token_file: Path | None = None
     ca_file: Path | None = None
 
 
-@dataclass(frozen=True)
+@record
 class MqttSettings:
     host: str
     port: int = 8883
@@ -76,13 +77,13 @@ class MqttSettings:
     ca_file: Path | None = None  # extra CA bundle; verification is never off
 
 
-@dataclass(frozen=True)
+@record
 class SmsSettings:
     to: str
     max_per_day: int = 3
 
 
-@dataclass(frozen=True)
+@record
 class ReportSettings:
     status_file: Path | None = None
     prometheus_textfile: Path | None = None
@@ -92,7 +93,7 @@ class ReportSettings:
     sms: SmsSettings | None = None
 
 
-@dataclass(frozen=True)
+@record
 class AlertSettings:
     remind: float = 24 * 3600.0
     not_registered_polls: int = 3
@@ -103,7 +104,7 @@ def _no_plans() -> Mapping[str, Plan]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Everything the configuration file says; ``source`` is the file it came from."""
 

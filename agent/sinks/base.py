@@ -12,9 +12,10 @@ and, where they queue, try again in ``pump``. A poll must not fail because a web
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from drivers.records import record
 
 if TYPE_CHECKING:
     from agent.alerts import AlertEvent
@@ -23,7 +24,7 @@ ReportKind = Literal["alert", "heartbeat", "status"]
 REPORT_KINDS: tuple[str, ...] = ("alert", "heartbeat", "status")
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """One message to deliver. ``body`` is JSON-ready; ``created`` is timezone-aware."""
 

@@ -28,7 +28,6 @@ import re
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +35,7 @@ from agent.config.settings import HttpSettings
 from agent.outbox import Outbox
 from agent.sinks.base import Report
 from drivers.logs import get_logger
+from drivers.records import record
 
 log = get_logger("posagent.sinks.http")
 
@@ -59,7 +59,7 @@ class Outcome(enum.Enum):
     RETRY = "retry"
 
 
-@dataclass(frozen=True)
+@record
 class Attempt:
     outcome: Outcome
     status: int | None = None  # the HTTP status, None when no answer came

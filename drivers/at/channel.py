@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import serial
 
@@ -14,6 +13,7 @@ from drivers.at.framing import LineSplitter
 from drivers.at.urc import DEFAULT_URC_PREFIXES, is_solicited, solicited_names
 from drivers.errors import AtCommandError, AtTimeout, PortClosed
 from drivers.logs import DEBUG, get_logger
+from drivers.records import record
 
 __all__ = ["DEFAULT_URC_PREFIXES", "AtChannel", "AtResponse"]
 
@@ -37,7 +37,7 @@ BACK_TO_BACK = 0.0005
 _NEVER = float("-inf")
 
 
-@dataclass(frozen=True)
+@record
 class AtResponse:
     command: str
     lines: tuple[str, ...]  # information lines only: no echo, URCs, blank lines or final

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from drivers.errors import AtCommandError, CmeError, CmsError
+from drivers.records import record
 
 
 class FinalKind(str, enum.Enum):
@@ -30,7 +30,7 @@ class FinalKind(str, enum.Enum):
     NO_DIALTONE = "no_dialtone"
 
 
-@dataclass(frozen=True)
+@record
 class Final:
     """One classified final result line."""
 

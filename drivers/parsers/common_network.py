@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from drivers.errors import ParseError
 from drivers.parsers.common_text import (
@@ -15,6 +14,7 @@ from drivers.parsers.common_text import (
     split_values,
     to_int,
 )
+from drivers.records import record
 from drivers.types import Rat, RegState
 
 # 27.007 <AcT> (vendors.md §1.6, MM get_mm_access_tech_from_etsi_access_tech).
@@ -71,7 +71,7 @@ def reg_state_from_stat(stat: int) -> RegState:
     return _STAT_STATE.get(stat, RegState.UNKNOWN)
 
 
-@dataclass(frozen=True)
+@record
 class RegInfo:
     """One registration answer or URC; ``state`` and ``rat`` are ``stat`` and ``act`` mapped."""
 
@@ -190,7 +190,7 @@ def parse_creg(text: str) -> RegInfo:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Cops:
     """The +COPS? answer; ``operator`` is decoded from UCS-2 hex when it was sent that way."""
 

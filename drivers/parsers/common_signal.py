@@ -9,10 +9,10 @@ raises ParseError.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from drivers.errors import ParseError
 from drivers.parsers.common_text import find_prefixed, frozen, info_lines, split_values, to_int
+from drivers.records import record
 
 _CSQ = re.compile(r"^\+CSQ:\s*(.*)$", re.IGNORECASE)
 _CESQ = re.compile(r"^\+CESQ:\s*(.*)$", re.IGNORECASE)
@@ -52,7 +52,7 @@ def parse_csq(text: str) -> tuple[int | None, int | None]:
     return rssi_dbm, _ber(ber)
 
 
-@dataclass(frozen=True)
+@record
 class Cesq:
     """+CESQ in physical units; None where the modem reports "unknown" or out of range."""
 

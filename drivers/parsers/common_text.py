@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from drivers.errors import ParseError
+from drivers.records import record
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ def info_lines(text: str, what: str) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """One comma-separated field of an AT response, surrounding spaces and quotes removed."""
 

@@ -6,8 +6,6 @@ Signal conversions follow ModemManager's Huawei plugin (vendors.md "MM",
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from drivers.errors import ParseError
 from drivers.parsers.radio import (
     CounterReading,
@@ -24,6 +22,7 @@ from drivers.parsers.radio import (
     to_hex,
     to_int,
 )
+from drivers.records import record
 from drivers.types import Rat
 
 
@@ -109,7 +108,7 @@ def parse_dsflowqry(text: str) -> CounterReading:
     return counter_reading(rx_bytes=values[5], tx_bytes=values[4], detail="DSFLOWQRY total")
 
 
-@dataclass(frozen=True)
+@record
 class DsFlowReport:
     """One ``^DSFLOWRPT`` URC: the current connection's duration, rates and flows."""
 

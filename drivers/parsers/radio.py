@@ -8,15 +8,16 @@ values below, or raises `drivers.errors.ParseError` when the text holds no valid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Any
 
 from drivers.errors import ParseError
 from drivers.parsers.common_text import frozen
+from drivers.records import record
 from drivers.types import Rat
 
 
-@dataclass(frozen=True)
+@record
 class RadioInfo:
     """What a vendor's serving-cell or signal command reported; unknown is None.
 
@@ -38,7 +39,7 @@ class RadioInfo:
     registered: bool | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CounterReading:
     """Byte counters as the modem keeps them (may go backwards after a reset)."""
 
@@ -48,7 +49,7 @@ class CounterReading:
 
 
 _new = object.__new__
-_RADIO_FIELDS = frozenset(RadioInfo.__dataclass_fields__)
+_RADIO_FIELDS = frozenset(f.name for f in fields(RadioInfo))
 
 
 def radio_info(**values: Any) -> RadioInfo:

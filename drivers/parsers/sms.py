@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from drivers.errors import ParseError
 from drivers.parsers import gsm7
 from drivers.parsers.common_text import info_lines
+from drivers.records import record
 
 # <stat> in PDU mode (27.005 §3.1).
 STAT_REC_UNREAD = 0
@@ -56,7 +57,7 @@ _HEX_LINE = re.compile(r"^[0-9A-Fa-f]+$")
 _NUMBER = re.compile(r"^\+?[0-9*#]{1,20}$")
 
 
-@dataclass(frozen=True)
+@record
 class ConcatInfo:
     """Concatenation element (23.040 §9.2.3.24.1, .8): reference, part count, 1-based seq."""
 
@@ -65,7 +66,7 @@ class ConcatInfo:
     seq: int
 
 
-@dataclass(frozen=True)
+@record
 class SmsMessage:
     """A decoded message, or several parts joined (see join_concatenated).
 

@@ -8,10 +8,10 @@ CBS coding groups), on the ``AT+CSCS`` character set, and on the vendor (vendors
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from drivers.errors import ParseError
 from drivers.parsers import gsm7
+from drivers.records import record
 
 # DCS 0x0F: GSM 7-bit default alphabet, language unspecified (23.038 §5); MM sends the same
 # (MM_MODEM_GSM_USSD_SCHEME_7BIT in src/mm-iface-modem-3gpp-ussd.h).
@@ -38,7 +38,7 @@ _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})*$")
 _CR = 0x0D
 
 
-@dataclass(frozen=True)
+@record
 class UssdReply:
     """One ``+CUSD:`` answer; ``text`` is decoded, None when the network sent none."""
 

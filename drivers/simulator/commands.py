@@ -8,7 +8,8 @@ chained without a separator (``ATE0V1``); extended ones (``+``, ``#``, ``^``, ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from drivers.records import record
 
 EXTENDED_PREFIXES = "+#^$!%*"
 _BASIC = re.compile(r"(&?[A-Z])(\d*)")
@@ -18,7 +19,7 @@ class CommandSyntaxError(ValueError):
     """The line is not a well-formed command sequence (the modem answers ERROR)."""
 
 
-@dataclass(frozen=True)
+@record
 class Command:
     """One command of a line. `name` is upper-case (``+CSQ``, ``E``, ``&F``); `op` is
     ``""`` (execute), ``"?"`` (read), ``"=?"`` (test) or ``"="`` (set, with `args`)."""

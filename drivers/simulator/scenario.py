@@ -16,10 +16,11 @@ Errors name the place: ``FILE:LINE: unknown key 'x'``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from drivers.records import record
 from drivers.simulator.state import STATE_KEYS, EventError, validate_changes
 
 if TYPE_CHECKING:
@@ -33,13 +34,13 @@ class ScenarioError(ValueError):
     """A scenario file or mapping is invalid; the message starts with ``FILE:LINE:``."""
 
 
-@dataclass(frozen=True)
+@record
 class TimedEvent:
     at: float  # seconds since the modem started
     changes: Mapping[str, Any]  # validated state keys and/or event, as `validate_changes` returns
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     initial: Mapping[str, Any] = field(default_factory=dict)
     timeline: tuple[TimedEvent, ...] = ()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
+
+from drivers.records import record
 
 # 27.007 +CREG <stat> values by the names SPEC.md uses; "searching" is 2, "roaming" 5.
 REGISTRATION_NAMES: dict[str, int] = {
@@ -38,7 +40,7 @@ class EventError(ValueError):
         self.message = message
 
 
-@dataclass
+@record(frozen=False)
 class ModemState:
     """The modem's view of the world. Scenario and control keys map onto these fields."""
 
@@ -74,7 +76,7 @@ class ModemState:
     sent_sms: tuple[dict[str, Any], ...] = ()
 
 
-@dataclass
+@record(frozen=False)
 class Settings:
     """Volatile per-boot configuration set by AT commands; a power cycle restores defaults."""
 
@@ -90,7 +92,7 @@ class Settings:
     sms_parts: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
 
 
-@dataclass
+@record(frozen=False)
 class Nvm:
     """What the module keeps across power cycles (vendor dependent)."""
 

@@ -8,9 +8,9 @@ handler never deals with ``\\r\\n``, echo or ``+CMEE`` formatting.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
+from drivers.records import record
 from drivers.simulator.commands import Command
 from drivers.simulator.state import ModemState, Nvm, Settings
 
@@ -90,7 +90,7 @@ def _counters_lost(nvm: Nvm) -> tuple[int, int]:
     return (0, 0)
 
 
-@dataclass(frozen=True)
+@record
 class Profile:
     name: str
     manufacturer: str
