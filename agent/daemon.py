@@ -16,7 +16,6 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -29,7 +28,7 @@ from drivers.connect import ModemOptions, connect
 from drivers.errors import AtTimeout, ModemError, PortError, PortNotFound
 from drivers.generic import Generic3gppModem
 from drivers.logs import get_logger
-from drivers.records import record
+from drivers.records import field, record
 from drivers.types import Snapshot
 
 log = get_logger("posagent.daemon")
@@ -433,7 +432,8 @@ class Daemon:
         )
 
     def _on_urc(self, line: str) -> None:
-        self.pipeline.carrier.note_urc(line)  # +CMTI: a new message to read at the next poll
+        if self.pipeline.carrier is not None:
+            self.pipeline.carrier.note_urc(line)  # +CMTI: a new message to read at the next poll
         if not line.startswith(_URGENT_PREFIXES):
             return
         log.info("modem_urc", urc=line)

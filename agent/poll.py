@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.alerts import AlertBook, AlertEvent, AlertPolicy, step
-from agent.balance import BalanceWatcher
-from agent.carrier_sms import CarrierSmsWatcher
 from agent.config import Settings, resolve_state_dir
 from agent.evaluate import (
     PLAN_CODES,
@@ -41,6 +39,8 @@ from drivers.records import record
 from drivers.types import CounterSource, SimState, Snapshot
 
 if TYPE_CHECKING:
+    from agent.balance import BalanceWatcher
+    from agent.carrier_sms import CarrierSmsWatcher
     from agent.plan import Plan
 
 log = get_logger("posagent.poll")
@@ -218,8 +218,17 @@ class Pipeline:
         raw = store.get_meta(META_ALERTS) if store is not None else None
         self.book = AlertBook.from_json(raw) if raw else AlertBook()
         self.streaks = _load_streaks(store)
-        self.balance = BalanceWatcher(settings.balance, store)
-        self.carrier = CarrierSmsWatcher(settings.carrier_sms, store)
+        # Imported only when configured: most terminals use neither.
+        self.balance: BalanceWatcher | None = None
+        self.carrier: CarrierSmsWatcher | None = None
+        if settings.balance is not None:
+            from agent.balance import BalanceWatcher
+
+            self.balance = BalanceWatcher(settings.balance, store)
+        if settings.carrier_sms:
+            from agent.carrier_sms import CarrierSmsWatcher
+
+            self.carrier = CarrierSmsWatcher(True, store)
         for sink in self.sinks:
             bind = getattr(sink, "bind_store", None)
             if bind is not None:
@@ -291,9 +300,7 @@ class Pipeline:
         iccid = self.store.get_meta(ACTIVE_ICCID) if self.store is not None else None
         plan = evaluate_plan(self.settings, self.store, iccid, eval_time)
         findings = [unresponsive_finding(reason), *plan.findings]
-        findings += self.balance.findings(eval_time, iccid) + self.carrier.findings(
-            eval_time, iccid
-        )
+        findings += self._notice_findings(eval_time, iccid)
         obj = status_object(
             now=eval_time,
             snapshot=None,
@@ -321,13 +328,23 @@ class Pipeline:
         traffic whatever ``--now`` says."""
         iccid = snapshot.sim.iccid
         usable = driver is not None and snapshot.sim.state is SimState.READY
-        if usable and self.balance.due(wall_time):
-            self.balance.query(driver, wall_time, iccid=iccid)
-        if usable and self.carrier.due():
-            self.carrier.read(driver, wall_time, iccid=iccid)
-        else:
-            self.carrier.skip()
-        return self.balance.findings(eval_time, iccid) + self.carrier.findings(eval_time, iccid)
+        balance, carrier = self.balance, self.carrier
+        if balance is not None and usable and balance.due(wall_time):
+            balance.query(driver, wall_time, iccid=iccid)
+        if carrier is not None:
+            if usable and carrier.due():
+                carrier.read(driver, wall_time, iccid=iccid)
+            else:
+                carrier.skip()
+        return self._notice_findings(eval_time, iccid)
+
+    def _notice_findings(self, eval_time: datetime, iccid: str | None) -> list[Finding]:
+        findings: list[Finding] = []
+        if self.balance is not None:
+            findings += self.balance.findings(eval_time, iccid)
+        if self.carrier is not None:
+            findings += self.carrier.findings(eval_time, iccid)
+        return findings
 
     def _note_sim_change(self, previous: str | None, iccid: str | None, now: datetime) -> None:
         """Remember a swap; a swap back to the SIM it replaced ends it instead."""
