@@ -42,12 +42,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from agent.findings import SEVERITY, Finding, Severity
-from drivers.records import record
+from drivers.records import record, replace
 
 EventKind = Literal["raise", "escalate", "remind", "resolve"]
 

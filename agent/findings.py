@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import field
 from typing import Any
 
-from drivers.records import record
+from drivers.records import field, record
 
 
 class Severity(str, enum.Enum):

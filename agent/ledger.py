@@ -58,11 +58,10 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from dataclasses import field, replace
 from datetime import date, datetime, tzinfo
 from typing import Literal
 
-from drivers.records import record
+from drivers.records import field, record, replace
 
 Source = Literal["modem", "interface"]
 DeltaKind = Literal["baseline", "normal", "reset", "wrap", "source_switch", "reboot"]

@@ -11,11 +11,10 @@ day from the live bucket that expires first; a bucket's leftover dies with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
-from drivers.records import record
+from drivers.records import field, record
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

@@ -57,7 +57,6 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import date, datetime, timezone, tzinfo
 from functools import cache
 from pathlib import Path
@@ -76,7 +75,7 @@ from agent.ledger import (
 )
 from agent.store_schema import MIGRATIONS, SCHEMA_VERSION
 from drivers.logs import get_logger
-from drivers.records import record
+from drivers.records import record, replace
 
 log = get_logger("posagent.store")
 

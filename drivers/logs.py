@@ -6,22 +6,18 @@ that passes calls on to structlog once a call at an enabled level is made.
 `agent.logsetup` sets the level; until it does (tests, library use) every call goes to
 structlog, exactly as `structlog.get_logger` would.
 
-Most of that cost is asyncio (and ssl, which asyncio imports): `structlog.stdlib` imports
-it at the top but uses it only inside its async log methods, which posagent never calls.
-`import_structlog` lets structlog import a stand-in that loads the real asyncio on first
-use, which keeps 6 MB of the daemon's resident memory free.
+Most of that cost is asyncio, which structlog imports but posagent never uses:
+`import_structlog` defers it (see `drivers.deferred`), which keeps 6 MB of the daemon's
+resident memory free.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
 import types
 from collections.abc import Callable
 from typing import Any
 
-# Modules structlog imports at its top level and uses only in code posagent never runs.
-_DEFERRED_IMPORTS = ("asyncio",)
+from drivers.deferred import import_deferring
 
 # The standard library's level numbers, without importing logging for them.
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
@@ -98,32 +94,6 @@ def get_logger(name: str) -> LazyLogger:
     return LazyLogger(name)
 
 
-class _DeferredModule(types.ModuleType):
-    """Stands in for a module until an attribute of it is first used, then imports it."""
-
-    def __getattr__(self, name: str) -> Any:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
-
-
 def import_structlog() -> types.ModuleType:
-    """``import structlog``, with the modules in `_DEFERRED_IMPORTS` loaded on first use.
-
-    The stand-ins are in ``sys.modules`` only while structlog imports: any other importer
-    gets the real module.
-    """
-    loaded = sys.modules.get("structlog")
-    if loaded is not None:
-        return loaded
-    stand_ins = {}
-    for name in _DEFERRED_IMPORTS:
-        if name not in sys.modules:
-            stand_ins[name] = sys.modules[name] = _DeferredModule(name)
-    try:
-        import structlog
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-    return structlog
+    """``import structlog``, asyncio (for its async log methods only) loaded on first use."""
+    return import_deferring("structlog", ("asyncio",))

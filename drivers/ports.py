@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from serial.tools import list_ports
@@ -19,7 +18,7 @@ from drivers.at.channel import AtChannel
 from drivers.at.transport import find_holders, open_port
 from drivers.errors import ModemError, ParseError
 from drivers.parsers.common import parse_info_line
-from drivers.records import record
+from drivers.records import record, replace
 from drivers.registry import USB_VENDOR_DRIVERS, driver_for_manufacturer
 
 # (VID, PID) → the USB interface number of the primary AT port (vendors.md §3, from

@@ -19,10 +19,18 @@ Rejected when the class is defined: ``kw_only`` fields, ``InitVar``, ``__slots__
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from operator import attrgetter
-from typing import Any, TypeVar, overload
+from drivers.deferred import import_deferring
+
+# dataclasses imports inspect only to write a docstring for a class without one, and
+# `record` gives every class one first. Importing dataclasses here, before any other
+# posagent module does, spares each start of the agent inspect, ast, dis and tokenize.
+import_deferring("dataclasses", ("inspect",))
+
+import dataclasses  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import MISSING, field, fields, is_dataclass, replace  # noqa: E402
+from operator import attrgetter  # noqa: E402
+from typing import Any, TypeVar, overload  # noqa: E402
 
 try:
     from typing import dataclass_transform
@@ -32,9 +40,12 @@ except ImportError:  # Python 3.10: only type checkers need it
         return lambda decorator: decorator
 
 
+# Taken from here by the rest of posagent, so that this module imports dataclasses first.
+__all__ = ["MISSING", "field", "fields", "is_dataclass", "record", "replace"]
+
 C = TypeVar("C", bound=type)
 
-_MISSING: Any = dataclasses.MISSING
+_MISSING: Any = MISSING
 _object_setattr = object.__setattr__
 
 
@@ -67,28 +78,28 @@ def _make_record(cls: C, frozen: bool) -> C:
         cls.__doc__ = cls.__name__  # keeps dataclass from calling inspect.signature
     # Field bookkeeping only: no method is generated, so nothing is compiled.
     dataclasses.dataclass(cls, init=False, repr=False, eq=False)
-    fields = dataclasses.fields(cls)
-    _check_fields(cls, fields)
+    record_fields = fields(cls)
+    _check_fields(cls, record_fields)
     if not doc:
-        cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields)})"
+        cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in record_fields)})"
 
-    cls.__init__ = _deferred_init(cls, fields, frozen)  # type: ignore[misc]
-    cls.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
-    cls.__record_key__ = _getter(f.name for f in fields if f.compare)  # type: ignore[attr-defined]
+    cls.__init__ = _deferred_init(cls, record_fields, frozen)  # type: ignore[misc]
+    cls.__record_repr__ = tuple(f.name for f in record_fields if f.repr)  # type: ignore[attr-defined]
+    cls.__record_key__ = _getter(f.name for f in record_fields if f.compare)  # type: ignore[attr-defined]
     if "__repr__" not in own:
         cls.__repr__ = _record_repr  # type: ignore[assignment]
     if "__eq__" not in own:
         cls.__eq__ = _record_eq  # type: ignore[assignment]
     if not explicit_hash:
         if frozen:
-            hashed = (f.name for f in fields if (f.compare if f.hash is None else f.hash))
+            hashed = (f.name for f in record_fields if (f.compare if f.hash is None else f.hash))
             cls.__record_hash_key__ = _getter(hashed)  # type: ignore[attr-defined]
             cls.__hash__ = _record_hash  # type: ignore[assignment]
         else:
             cls.__hash__ = None  # type: ignore[assignment]
     if frozen:
         cls.__setattr__, cls.__delattr__ = _frozen_methods(  # type: ignore[method-assign]
-            cls, frozenset(f.name for f in fields)
+            cls, frozenset(f.name for f in record_fields)
         )
     return cls
 

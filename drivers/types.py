@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import field
 
-from drivers.records import record
+from drivers.records import field, record
 
 
 class SimState(str, enum.Enum):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Callable
-from dataclasses import MISSING, fields
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
@@ -30,6 +29,7 @@ from agent.config.settings import (
     SimRule,
     SmsSettings,
 )
+from drivers.records import MISSING, fields
 
 _Entries = dict[str, tuple[Node, Node]]
 

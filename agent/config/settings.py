@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from drivers.names import DRIVER_NAMES as VENDOR_DRIVERS
-from drivers.records import record
+from drivers.records import field, record
 
 if TYPE_CHECKING:
     from agent.plan import Plan

@@ -8,12 +8,11 @@ final ``OK``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, TypeVar
 
 from drivers.errors import ParseError
-from drivers.records import record
+from drivers.records import MISSING, fields, is_dataclass, record
 
 T = TypeVar("T")
 
@@ -86,15 +85,11 @@ def frozen(cls: type[T], values: dict[str, Any]) -> T:
 
 
 def _plain_defaults(cls: type) -> dict[str, Any]:
-    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+    if not is_dataclass(cls) or hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__} is not a plain dataclass")
     if "__slots__" in cls.__dict__:
         raise TypeError(f"{cls.__name__} has slots")
-    return {
-        field.name: field.default
-        for field in dataclasses.fields(cls)
-        if field.default is not dataclasses.MISSING
-    }
+    return {field.name: field.default for field in fields(cls) if field.default is not MISSING}
 
 
 def _field(value: str, quoted: bool) -> Field:

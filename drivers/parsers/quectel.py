@@ -6,8 +6,6 @@ and real RM500U captures ("QMT"); see vendors.md §2 and §3.1.
 
 from __future__ import annotations
 
-import dataclasses
-
 from drivers.errors import ParseError
 from drivers.parsers.radio import (
     CounterReading,
@@ -26,6 +24,7 @@ from drivers.parsers.radio import (
     split_plmn,
     to_int,
 )
+from drivers.records import replace
 from drivers.types import Rat
 
 # Quectel prints -32768 for a level it has not measured (e.g. an idle NR leg on RM500).
@@ -190,7 +189,7 @@ def parse_qeng_servingcell(text: str) -> RadioInfo:
             return radio_info(registered=registered)
         info = _qeng_lte(lte[1:], text, registered)
         if any(f and f[0].upper() == "NR5G-NSA" for f in lines):
-            info = dataclasses.replace(info, rat=Rat.NR5G)
+            info = replace(info, rat=Rat.NR5G)
         return info
 
     rat = head[2].upper()

@@ -8,12 +8,11 @@ values below, or raises `drivers.errors.ParseError` when the text holds no valid
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from typing import Any
 
 from drivers.errors import ParseError
 from drivers.parsers.common_text import frozen
-from drivers.records import record
+from drivers.records import fields, record
 from drivers.types import Rat
 
 

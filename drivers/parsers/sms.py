@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from drivers.errors import ParseError
 from drivers.parsers import gsm7
 from drivers.parsers.common_text import info_lines
-from drivers.records import record
+from drivers.records import record, replace
 
 # <stat> in PDU mode (27.005 §3.1).
 STAT_REC_UNREAD = 0

@@ -8,7 +8,6 @@ sends. `next_due` says when something will next happen, so a transport can sleep
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import math
 import random
@@ -16,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from drivers.records import replace
 from drivers.simulator.commands import CommandSyntaxError, parse_line
 from drivers.simulator.profiles import get_profile, messaging
 from drivers.simulator.profiles.base import CME_TEXT, AtError, InputHandler, Profile, require_sim
@@ -352,7 +352,7 @@ class SimulatedModem:
 
     def _apply(self, changes: Mapping[str, Any], now: float, quiet: bool = False) -> None:
         self._reanchor(now)
-        before = dataclasses.replace(self.state)
+        before = replace(self.state)
         reg_before = {f: reg_urc(self, f) for f in FAMILY_RATS if f in self.settings.reg_urc}
         if "rx_bytes" in changes or "tx_bytes" in changes:
             rx, tx = self._counters_at(now)

@@ -16,11 +16,10 @@ Errors name the place: ``FILE:LINE: unknown key 'x'``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drivers.records import record
+from drivers.records import field, record
 from drivers.simulator.state import STATE_KEYS, EventError, validate_changes
 
 if TYPE_CHECKING:

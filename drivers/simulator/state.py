@@ -6,13 +6,11 @@ the control socket and `SimulatedModem.apply`, so all three accept exactly the s
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
-from drivers.records import record
+from drivers.records import field, fields, record, replace
 
 # 27.007 +CREG <stat> values by the names SPEC.md uses; "searching" is 2, "roaming" 5.
 REGISTRATION_NAMES: dict[str, int] = {
@@ -101,7 +99,7 @@ class Nvm:
     autosave_interval: int = 0  # Quectel AT+QAUGDCNT, seconds; 0 = off
 
 
-STATE_KEYS = frozenset(f.name for f in dataclasses.fields(ModemState)) | {"tac", "echo", "cmee"}
+STATE_KEYS = frozenset(f.name for f in fields(ModemState)) | {"tac", "echo", "cmee"}
 EVENT_KEYS = frozenset({"event", "garbage", "urc", "bytes", "line", "message"})
 
 
@@ -305,11 +303,11 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 def apply_state(state: ModemState, changes: Mapping[str, Any]) -> ModemState:
     """A new state with the (validated) state keys of `changes` applied; events are ignored."""
-    fields = {k: v for k, v in changes.items() if k in _STATE_FIELDS}
-    return dataclasses.replace(state, **fields)
+    values = {k: v for k, v in changes.items() if k in _STATE_FIELDS}
+    return replace(state, **values)
 
 
-_STATE_FIELDS = frozenset(f.name for f in dataclasses.fields(ModemState))
+_STATE_FIELDS = frozenset(f.name for f in fields(ModemState))
 
 
 def swap_iccid(iccid: str) -> str:

@@ -1,0 +1,47 @@
+"""Import a module while some of the modules it imports are loaded on first use instead.
+
+Some modules import a heavy one at the top and use it only in code posagent never runs:
+`structlog.stdlib` imports asyncio (and, through it, ssl) for its async log methods;
+`dataclasses` imports inspect (with ast, dis and tokenize) to write a docstring for a
+class that has none. On a terminal each costs milliseconds at every start and megabytes
+of resident memory, so `import_deferring` lets such a module import a stand-in that
+imports the real one when an attribute of it is first used.
+
+The stand-ins are in ``sys.modules`` only while the module imports: every other importer,
+before or after, gets the real module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any
+
+
+class _DeferredModule(types.ModuleType):
+    """Stands in for a module until an attribute of it is first used, then imports it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def import_deferring(module: str, deferred: Iterable[str]) -> types.ModuleType:
+    """``import module``; each of ``deferred`` that is not imported yet is imported only
+    when ``module`` first uses it. A module imported already is returned as it is."""
+    loaded = sys.modules.get(module)
+    if loaded is not None:
+        return loaded
+    stand_ins = {}
+    for name in deferred:
+        if name not in sys.modules:
+            stand_ins[name] = sys.modules[name] = _DeferredModule(name)
+    try:
+        return importlib.import_module(module)
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
