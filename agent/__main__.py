@@ -1,5 +1,5 @@
 import sys
 
-from agent.cli import main
+from agent.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

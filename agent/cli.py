@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from agent import __version__
+from agent import __version__, process
 from agent.logsetup import configure_logging
 from drivers.logs import get_logger
 
@@ -168,5 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def entry() -> int:
+    """`posagent` and `python -m agent`: `main` in a process of its own (see agent.process)."""
+    process.start_command()
+    try:
+        return main()
+    finally:
+        process.end_command()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent import process
 from agent.config import ConfigError, Settings, default_config_path
 from drivers.errors import AtCommandError, AtTimeout, ModemError
 from drivers.logs import get_logger
+from drivers.records import replace
 
 log = get_logger("posagent.cli")
 
@@ -71,6 +72,8 @@ def print_json(obj: Any) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from drivers.simulator.server import serve
+
+    process.keep_running()
 
     try:
         return serve(
@@ -143,7 +146,7 @@ def cmd_at(args: argparse.Namespace) -> int:
         return settings
     options = modem_options(settings, args.port)
     if args.timeout:
-        options = dataclasses.replace(options, timeout=args.timeout)
+        options = replace(options, timeout=args.timeout)
     try:
         port, channel = open_channel(options)
     except ModemError as error:
@@ -266,6 +269,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from agent.daemon import Daemon
 
+    process.keep_running()
+
     settings = settings_or_exit(args)
     if isinstance(settings, int):
         return settings
@@ -281,6 +286,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from agent.demo import run_demo
     from agent.logsetup import configure_logging
+
+    process.keep_running()
 
     configure_logging(args.log_format, verbose=args.verbose, quiet=not args.verbose)
     return run_demo(speed=args.speed * 86400.0)
