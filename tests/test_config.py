@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent.config import (
     ConfigError,
@@ -641,3 +642,19 @@ def test_mqtt_takes_an_extra_ca_file() -> None:
     )
     assert s.report.mqtt is not None
     assert s.report.mqtt.ca_file == Path("/etc/posagent/ca.pem")
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize(
+    "path",
+    [*REPO.glob("config/*.example.yaml"), *REPO.glob("config/plans/*.yaml")],
+    ids=lambda p: p.name,
+)
+def test_libyaml_and_pure_python_parsers_load_the_same_settings(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.config import nodes
+
+    fast = load_config(path)
+    monkeypatch.setattr(nodes, "_FAST_LOADER", yaml.SafeLoader)
+    assert load_config(path) == fast

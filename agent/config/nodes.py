@@ -17,6 +17,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from agent.config.problems import ConfigError as ConfigError
 from agent.config.problems import ConfigProblem as ConfigProblem
 
+# libyaml's parser when PyYAML has it (its wheels do): twenty times faster on a commented
+# configuration file (0.5 ms instead of 8 ms on the example), with the same nodes and marks.
+# Its error messages say less ("found character that cannot start any token", not which),
+# so a file it rejects is parsed again by the pure-Python parser for the message.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 NULL_TAG = "tag:yaml.org,2002:null"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -94,6 +100,10 @@ class Reader:
 
     def compose(self, text: str) -> Node | None:
         """The document's root node; None for an empty document or on a syntax error."""
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass  # parsed again below, for the pure-Python parser's clearer message
         try:
             return yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as err:
