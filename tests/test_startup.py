@@ -26,6 +26,8 @@ NOT_LOADED_BY_CHECK = (
     "agent.sinks.http",
     "agent.sinks.mqtt",
     "drivers.ussd",
+    "drivers.parsers.sms",
+    "drivers.simulator.profiles.messaging",  # sim://: only once SMS or USSD is asked for
 )
 
 SCRIPT = """

@@ -17,7 +17,7 @@ from typing import Any
 
 from drivers.records import replace
 from drivers.simulator.commands import CommandSyntaxError, parse_line
-from drivers.simulator.profiles import get_profile, messaging
+from drivers.simulator.profiles import get_profile
 from drivers.simulator.profiles.base import CME_TEXT, AtError, InputHandler, Profile, require_sim
 from drivers.simulator.profiles.generic import FAMILY_RATS, reg_urc
 from drivers.simulator.scenario import Scenario
@@ -410,6 +410,8 @@ class SimulatedModem:
         elif event == "urc":
             self._urc([changes["line"]], now)
         elif event == "sms":
+            from drivers.simulator.profiles import messaging
+
             self._urc(messaging.receive(self, changes["message"]), now)
 
     def _drop_io(self) -> None:

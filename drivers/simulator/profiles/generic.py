@@ -7,7 +7,6 @@ vendors.md §1 (sources there: QAT 05/06, MM-tests reg-*, cops-*, iccid-*).
 from __future__ import annotations
 
 from drivers.simulator.commands import Command
-from drivers.simulator.profiles import messaging
 from drivers.simulator.profiles.base import (
     AtError,
     Handler,
@@ -316,6 +315,19 @@ def h_cgdcont(ctx: ModemContext, cmd: Command) -> list[str]:
     raise AtError(None)
 
 
+def messaging_handler(name: str) -> Handler:
+    """The handler ``name`` of the messaging module, which (with its PDU and GSM-7 code)
+    is imported when a modem first gets an SMS or USSD command, not with every profile."""
+
+    def handler(ctx: ModemContext, cmd: Command) -> list[str]:
+        from drivers.simulator.profiles import messaging
+
+        real: Handler = getattr(messaging, name)
+        return real(ctx, cmd)
+
+    return handler
+
+
 HANDLERS: dict[str, Handler] = {
     "E": h_echo,
     "V": h_accept,
@@ -346,7 +358,11 @@ HANDLERS: dict[str, Handler] = {
     "+CCID": h_ccid,
     "+CFUN": h_cfun,
     "+CGDCONT": h_cgdcont,
-    **messaging.HANDLERS,  # SMS (PDU mode) and USSD
+    # SMS (PDU mode) and USSD
+    "+CMGF": messaging_handler("h_cmgf"),
+    "+CMGL": messaging_handler("h_cmgl"),
+    "+CMGS": messaging_handler("h_cmgs"),
+    "+CUSD": messaging_handler("h_cusd"),
 }
 
 SIM_COMMANDS = frozenset({"+CIMI", "+CCID", "+CRSM", "+CNUM"})

@@ -7,7 +7,7 @@ has no 5G: a scenario's ``nr5g`` is shown as its LTE anchor.
 from __future__ import annotations
 
 from drivers.simulator.commands import Command
-from drivers.simulator.profiles import generic, messaging
+from drivers.simulator.profiles import generic
 from drivers.simulator.profiles.base import AtError, Handler, ModemContext, Profile, cpin_line
 from drivers.simulator.state import swap_iccid
 
@@ -137,7 +137,7 @@ HANDLERS: dict[str, Handler] = {
     "^SYSINFOEX": h_sysinfoex,
     "^DSFLOWQRY": h_dsflowqry,
     "^DSFLOWCLR": h_dsflowclr,
-    "+CUSD": messaging.h_cusd_packed,
+    "+CUSD": generic.messaging_handler("h_cusd_packed"),
 }
 del HANDLERS["+CCID"]  # not a Huawei command (vendors.md §1.3 lists ^ICCID and +CRSM)
 

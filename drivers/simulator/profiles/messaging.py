@@ -317,10 +317,3 @@ h_cusd = _cusd_handler(packed=False)
 # encode/decode, vendors.md §1.7). What it does with a plain "*101#" is not documented;
 # the simulator answers ERROR, so a driver that forgets to pack is caught [?].
 h_cusd_packed = _cusd_handler(packed=True)
-
-HANDLERS: dict[str, Handler] = {
-    "+CMGF": h_cmgf,
-    "+CMGL": h_cmgl,
-    "+CMGS": h_cmgs,
-    "+CUSD": h_cusd,
-}
