@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from drivers.deferred import deferred_regex
+
 SIZE_UNITS: dict[str, int] = {
     "b": 1,
     "kb": 1000,
@@ -25,9 +27,9 @@ _SIZE_NAMES = "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"
 
 DURATION_UNITS: dict[str, int] = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
-_SIZE_RE = re.compile(r"^\s*(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>[A-Za-z]*)\s*$")
-_DURATION_PART_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smhdw])", re.IGNORECASE)
-_NUMBER_RE = re.compile(r"^\s*[+-]?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$")
+_SIZE_RE = deferred_regex(r"^\s*(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>[A-Za-z]*)\s*$")
+_DURATION_PART_RE = deferred_regex(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smhdw])", re.IGNORECASE)
+_NUMBER_RE = deferred_regex(r"^\s*[+-]?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$")
 
 
 def parse_size(value: int | float | str) -> int:

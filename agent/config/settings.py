@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from drivers.deferred import deferred_regex
 from drivers.names import DRIVER_NAMES as VENDOR_DRIVERS
 from drivers.records import field, record
 
@@ -53,7 +54,7 @@ class SimRule:
 @record
 class BalanceSettings:
     ussd: str
-    pattern: re.Pattern[str] = re.compile(DEFAULT_BALANCE_PATTERN)  # group 1: the amount
+    pattern: re.Pattern[str] = deferred_regex(DEFAULT_BALANCE_PATTERN)  # group 1: the amount
     minimum: float = 10.0
     interval: float = 86400.0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
 from drivers.parsers.common_text import info_lines, unquote
 from drivers.types import Identity
@@ -16,7 +17,7 @@ _ANY_GM_PREFIX = re.compile(r"^\+C?GM[IMR]:\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^(?:Revision|Manufacturer|Model)\s*:\s*", re.IGNORECASE)
 
 _ATI_LABELS = {"manufacturer": "manufacturer", "model": "model", "revision": "revision"}
-_ATI_LINE = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
+_ATI_LINE = deferred_regex(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
 
 
 def parse_info_line(text: str, prefix: str | None = None) -> str:
@@ -125,7 +126,7 @@ def parse_cgsn(text: str) -> tuple[str, bool]:
     raise ParseError("IMEI", text)
 
 
-_CIMI_PREFIX = re.compile(r"^[+#]CIMI:\s*", re.IGNORECASE)
+_CIMI_PREFIX = deferred_regex(r"^[+#]CIMI:\s*", re.IGNORECASE)
 
 
 def parse_cimi(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
 from drivers.parsers.common_text import info_lines, split_values, to_int
 from drivers.types import SimState
@@ -41,7 +42,7 @@ def normalize_iccid(raw: str) -> str | None:
 # SIMCom "AT+CICCID" -> "+ICCID:", Quectel "+QCCID:", Huawei "^ICCID:", Telit "#CCID:",
 # Sierra "!ICCID:", some ZTE "ICCID:", ZTE ME3630 "+ZGETICCID:".
 _ICCID_PREFIX = re.compile(r"^(?:\+CCID|\+ICCID|\+QCCID|\^ICCID|#CCID|!ICCID|ICCID|\+ZGETICCID):")
-_ANY_PREFIX = re.compile(r"^[+^#!$%*]?[A-Z][A-Z0-9]*:")
+_ANY_PREFIX = deferred_regex(r"^[+^#!$%*]?[A-Z][A-Z0-9]*:")
 
 
 def parse_iccid(text: str) -> str | None:
@@ -100,7 +101,7 @@ def parse_crsm_iccid(text: str) -> str | None:
 
 _CPIN = re.compile(r"^\+CPIN:\s*(.*)$", re.IGNORECASE)
 _CPIN_ABSENT = frozenset({"NOT READY", "NOT INSERTED", "SIM NOT INSERTED"})
-_CPIN_LOCKED = re.compile(r"^(?:SIM (?:PIN|PUK)|PH-[A-Z]+ (?:PIN|PUK))$")
+_CPIN_LOCKED = deferred_regex(r"^(?:SIM (?:PIN|PUK)|PH-[A-Z]+ (?:PIN|PUK))$")
 # 27.007 §8.3: SIM PIN2/PUK2 is reported only after a command that needed PIN2 failed, and
 # the MT should not block its operation: the SIM still serves the network and data.
 _CPIN_PIN2 = frozenset({"SIM PIN2", "SIM PUK2"})

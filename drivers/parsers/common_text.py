@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
+from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
 from drivers.records import MISSING, fields, is_dataclass, record
 
@@ -19,7 +20,7 @@ T = TypeVar("T")
 # The echo of the command line: "AT", "ATI", "ATE0", "AT+CSQ", "AT^ICCID?", "AT#CCID".
 # A bare-letter command must be followed by digits only, so that a manufacturer line such
 # as "ATMEL" is not mistaken for an echo.
-_ECHO = re.compile(r"^AT(?:[+^#!$%&*\\].*|[A-Z]\d*)?$", re.IGNORECASE)
+_ECHO = deferred_regex(r"^AT(?:[+^#!$%&*\\].*|[A-Z]\d*)?$", re.IGNORECASE)
 
 # Final result codes that mean "no answer" (MM src/mm-serial-parsers.c lists the same set).
 _ERROR_FINAL = re.compile(
@@ -28,7 +29,7 @@ _ERROR_FINAL = re.compile(
 )
 # The characters an error final can start with (a cheap test before the regex).
 _ERROR_HEADS = frozenset("EeCcNnMm+")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = deferred_regex(r"\r\n|\r|\n")
 
 
 def info_lines(text: str, what: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
 from drivers.parsers.common_text import frozen
 from drivers.records import fields, record
@@ -70,10 +71,10 @@ def counter_reading(rx_bytes: int, tx_bytes: int, detail: str | None = None) -> 
 
 
 # An echoed command line ("AT+QGDCNT?") when ATE0 was not applied.
-_ECHO = re.compile(r"^AT[^\s:]*$", re.IGNORECASE)
-_DEC = re.compile(r"[+-]?\d+")
+_ECHO = deferred_regex(r"^AT[^\s:]*$", re.IGNORECASE)
+_DEC = deferred_regex(r"[+-]?\d+")
 _HEX = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
-_FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_FLOAT = deferred_regex(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 # Placeholders modems print for "no value".
 _EMPTY = {"", "-", "--", "---", "NA", "N/A"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -201,7 +202,7 @@ def scaled(value: int | None, offset: int, divisor: int, lo: int, hi: int) -> fl
     return round((value + offset) / divisor, 2)
 
 
-_PLMN = re.compile(r"(\d{3})[\s-]?(\d{2,3})")
+_PLMN = deferred_regex(r"(\d{3})[\s-]?(\d{2,3})")
 
 
 def split_plmn(plmn: str) -> tuple[str | None, str | None]:
@@ -213,9 +214,9 @@ def split_plmn(plmn: str) -> tuple[str | None, str | None]:
     return m.group(1), m.group(2)
 
 
-_LTE_BAND = re.compile(r"(?:E-?UTRAN|LTE)?[\s_-]*(?:BAND)?[\s_-]*B?(\d{1,3})", re.IGNORECASE)
-_LTE_NAMED = re.compile(r"LTE|UTRAN|^B\d", re.IGNORECASE)
-_NR_BAND = re.compile(r"(?:NR(?:5G)?[\s_-]*(?:BAND)?[\s_-]*)?N?(\d{1,3})", re.IGNORECASE)
+_LTE_BAND = deferred_regex(r"(?:E-?UTRAN|LTE)?[\s_-]*(?:BAND)?[\s_-]*B?(\d{1,3})", re.IGNORECASE)
+_LTE_NAMED = deferred_regex(r"LTE|UTRAN|^B\d", re.IGNORECASE)
+_NR_BAND = deferred_regex(r"(?:NR(?:5G)?[\s_-]*(?:BAND)?[\s_-]*)?N?(\d{1,3})", re.IGNORECASE)
 
 
 def band_name(raw: str, rat: Rat | None = None) -> str | None:

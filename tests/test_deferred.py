@@ -1,0 +1,60 @@
+"""drivers.deferred: modules and regular expressions loaded on first use."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+from drivers.deferred import deferred_regex
+
+
+def test_a_deferred_regex_compiles_on_first_use_and_then_is_the_compiled_pattern() -> None:
+    pattern = deferred_regex(r"(\d+)\s*([a-z]+)", re.IGNORECASE)
+    assert "match" not in vars(pattern)
+    real = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE)
+    text = "12 MB, 7 kb and 3x"
+    assert pattern.match(text).groups() == real.match(text).groups()  # type: ignore[union-attr]
+    assert vars(pattern)["search"].__self__ is real  # re's own cache: the same object
+    assert [m.group(0) for m in pattern.finditer(text)] == ["12 MB", "7 kb", "3x"]
+    assert pattern.findall(text) == real.findall(text)
+    assert pattern.sub("#", text) == real.sub("#", text)
+    assert pattern.split(text) == real.split(text)
+    assert pattern.fullmatch("5 GB") is not None
+    assert pattern.groups == 2  # anything else is the compiled pattern's
+
+
+def test_import_deferring_hands_the_module_a_stand_in_only_while_it_imports(
+    tmp_path: Path,
+) -> None:
+    script = """
+import sys, types
+sys.path.insert(0, sys.argv[1])
+from drivers.deferred import import_deferring
+module = import_deferring("uses_json", ("json",))
+print("json" in sys.modules, isinstance(module.json, types.ModuleType))
+print(module.dump({"a": 1}), "json" in sys.modules)
+import json
+print(sys.modules["json"] is json, json.dumps is module.json.dumps)
+print(import_deferring("uses_json", ("json",)) is module)
+"""
+    (tmp_path / "uses_json.py").write_text(
+        "import json\n\ndef dump(value):\n    return json.dumps(value)\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:4] == [
+        "False True",
+        '{"a": 1} True',
+        "True True",
+        "True",
+    ]
