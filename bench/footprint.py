@@ -194,7 +194,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--polls", type=int, default=100, help="polls measured after warm-up")
     parser.add_argument("--interval", type=float, default=0.1, help="poll interval, seconds")
-    parser.add_argument("--runs", type=int, default=7, help="runs of check and of bare python")
+    parser.add_argument("--runs", type=int, default=15, help="runs of check and of bare python")
     parser.add_argument("--port", default="sim://quectel", help="the daemon's modem port")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args()
