@@ -100,6 +100,8 @@ class Generic3gppModem:
         self._identity = identity  # known already when auto-detection read it
         # command -> (parser, answer text, reading) of the last _REPEATING answer
         self._last: dict[str, tuple[Callable[[str], object], str, object]] = {}
+        # command -> reading, for `read_once` within the snapshot being taken
+        self._this_snapshot: dict[str, object] = {}
         if self.urc_prefixes:
             channel.add_urc_prefixes(self.urc_prefixes)
 
@@ -150,6 +152,15 @@ class Generic3gppModem:
         except ParseError as err:
             log.debug("at_unparsed", command=command, text=err.text)
             return None
+
+    def read_once(self, command: str, parser: Callable[[str], T]) -> T | None:
+        """`read`, asked of the modem at most once per snapshot: a vendor report that
+        feeds both the registration (cell) and the signal (levels) is sent once."""
+        if command in self._this_snapshot:
+            return self._this_snapshot[command]  # type: ignore[return-value]
+        value = self.read(command, parser)
+        self._this_snapshot[command] = value
+        return value
 
     def _parse(self, command: str, parser: Callable[[str], T], text: str) -> T:
         """``parser(text)``; for a repeating answer, the reading kept from the last poll."""
@@ -302,6 +313,7 @@ class Generic3gppModem:
         """One full reading. Unsupported values are None; an absent or locked SIM still
         gives identity and signal. Timeouts and port errors propagate: they mean the
         modem itself is unreachable, which the caller reports."""
+        self._this_snapshot.clear()
         identity = self.identify()
         sim_state, detail = self.read_sim_state()
         iccid = imsi = None
@@ -352,6 +364,28 @@ def merge_radio(signal: Signal, radio: RadioInfo | None) -> Signal:
             ),
         },
     )
+
+
+def with_cell(registration: Registration, radio: RadioInfo | None) -> Registration:
+    """The registration with area code, cell id and RAT filled from a serving-cell report
+    where the 27.007 answers left them unknown (+CxREG? has them only after AT+CxREG=2,
+    a setting posagent does not make)."""
+    if radio is None:
+        return registration
+    area_code, cell_id = registration.area_code, registration.cell_id
+    return frozen(
+        Registration,
+        {
+            **vars(registration),
+            "area_code": radio.area_code if area_code is None else area_code,
+            "cell_id": radio.cell_id if cell_id is None else cell_id,
+            "rat": registration.rat or radio.rat,
+        },
+    )
+
+
+def knows_cell(registration: Registration) -> bool:
+    return registration.area_code is not None and registration.cell_id is not None
 
 
 def modem_counters(reading: CounterReading | None, command: str) -> Counters | None:

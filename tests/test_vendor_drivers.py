@@ -534,10 +534,32 @@ def test_vendor_driver_on_a_basic_modem_gives_a_full_snapshot(
         assert driver.supports(command)
 
 
-def test_quectel_simulated_serving_cell(open_sim) -> None:
-    channel = open_sim("quectel")
-    snap = QuectelModem(channel, port="sim").snapshot()
-    assert (snap.registration.area_code, snap.registration.cell_id) == (0x1A2B, 0x80D413D)
+SERVING_CELL_REPORTS = {
+    "quectel": 'AT+QENG="servingcell"',
+    "simcom": "AT+CPSI?",
+    "telit": "AT#RFSTS",
+    "sierra": "AT!GSTATUS?",
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(SERVING_CELL_REPORTS))
+def test_serving_cell_fills_the_registration_with_one_report_a_poll(vendor: str, open_sim) -> None:
+    # +CEREG? gives TAC and cell id only after AT+CEREG=2, which posagent never sends.
+    channel = open_sim(vendor)
+    sent: list[str] = []
+    original = channel.command
+
+    def spy(cmd: str, **kw):
+        sent.append(cmd)
+        return original(cmd, **kw)
+
+    channel.command = spy  # type: ignore[method-assign]
+    driver = driver_class(vendor)(channel, port="sim", interface=None)
+    for _ in range(2):
+        sent.clear()
+        snap = driver.snapshot()
+        assert (snap.registration.area_code, snap.registration.cell_id) == (0x1A2B, 0x80D413D)
+        assert sent.count(SERVING_CELL_REPORTS[vendor]) == 1, sent
 
 
 def test_ublox_counters_after_losing_the_network(open_sim) -> None:

@@ -9,7 +9,7 @@ from the Linux interface.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, merge_radio
+from drivers.generic import Generic3gppModem, knows_cell, merge_radio, with_cell
 from drivers.parsers.sierra import parse_gstatus
 from drivers.types import Registration, Signal
 
@@ -19,6 +19,12 @@ class SierraModem(Generic3gppModem):
     vendor_iccid_commands = ("AT!ICCID?",)
     urc_prefixes = ("+PACSP",)  # MM src/plugins/sierra/mm-common-sierra.c (no colon)
 
+    def read_registration(self) -> Registration:
+        registration = super().read_registration()
+        if knows_cell(registration):
+            return registration
+        return with_cell(registration, self.read_once("AT!GSTATUS?", parse_gstatus))
+
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)
-        return merge_radio(signal, self.read("AT!GSTATUS?", parse_gstatus))
+        return merge_radio(signal, self.read_once("AT!GSTATUS?", parse_gstatus))

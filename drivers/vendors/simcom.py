@@ -2,15 +2,15 @@
 
 Differs from 27.007 in: `AT+CICCID` for the ICCID (answered with a `+ICCID:` prefix),
 `AT+CPSI?` for RSRP/RSRQ/SINR (tenths of dB on SIM7600, dB on SIM7000/SIM7070: the parser
-tells them apart by magnitude), `AT+CNSMOD?` for the access technology when CPSI is
-missing (vendors.md §1.3, §3.2).
+tells them apart by magnitude) and the serving cell's TAC and cell id, `AT+CNSMOD?` for the
+access technology when CPSI is missing (vendors.md §1.3, §3.2).
 
 No byte counter over AT (vendors.md §2): counters come from the Linux interface.
 """
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, merge_radio
+from drivers.generic import Generic3gppModem, knows_cell, merge_radio, with_cell
 from drivers.parsers.radio import RadioInfo
 from drivers.parsers.simcom import parse_cnsmod, parse_cpsi
 from drivers.types import Registration, Signal
@@ -23,9 +23,15 @@ class SimcomModem(Generic3gppModem):
     # (vendors.md §1.10 [O]).
     urc_prefixes = ("RDY", "SMS DONE", "PB DONE", "+CSQN:")
 
+    def read_registration(self) -> Registration:
+        registration = super().read_registration()
+        if knows_cell(registration):
+            return registration
+        return with_cell(registration, self.read_once("AT+CPSI?", parse_cpsi))
+
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)
-        signal = merge_radio(signal, self.read("AT+CPSI?", parse_cpsi))
+        signal = merge_radio(signal, self.read_once("AT+CPSI?", parse_cpsi))
         if signal.rat is None:
             rat = self.read("AT+CNSMOD?", parse_cnsmod)
             signal = merge_radio(signal, RadioInfo(rat=rat))
