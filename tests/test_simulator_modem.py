@@ -386,6 +386,27 @@ def test_quectel_reset_keeps_only_what_was_saved() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("profile", "command", "after_boot"),
+    [
+        ("telit", "AT#GDATAVOL=2", b"#GDATAVOL: 1,2000,400,1600"),  # totals in NVM
+        ("huawei", "AT^DSFLOWQRY", b",0000000000000190,0000000000000640\r\n"),
+        ("meig", "AT^DSFLOWQRY", b",190,640\r\n"),
+        ("ublox", "AT+UGCNTRD", b"+UGCNTRD: 1,0,0,0,0"),  # persistence unknown: lost
+    ],
+)
+def test_counters_after_a_power_cycle_follow_the_vendor(
+    profile: str, command: str, after_boot: bytes
+) -> None:
+    modem, clock = make(profile, traffic_bps=100)
+    clock.t += 20  # 1600 rx, 400 tx
+    assert modem.counters() == (1600, 400)
+    modem.apply({"event": "reset", "traffic_bps": 0})
+    modem.read_output()  # boot URCs
+    ask(modem, "ATE0")
+    assert after_boot in ask(modem, command)
+
+
 def test_quectel_autosave_keeps_the_last_saved_value() -> None:
     modem, clock = make("quectel", traffic_bps=10)
     assert ask(modem, "ATE0;+QAUGDCNT=30") == b"ATE0;+QAUGDCNT=30\r\r\nOK\r\n"

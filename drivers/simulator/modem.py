@@ -423,9 +423,10 @@ class SimulatedModem:
     def _power_cycle(self, now: float) -> None:
         """Boot: settings back to defaults, counters as the vendor keeps them, boot URCs."""
         self._reanchor(now)
+        at_power_off = (self.state.rx_bytes, self.state.tx_bytes)
         self._input = None  # a prompt does not survive a reboot
         self.settings = Settings(cmee=self.profile.cmee_default)
-        self._set_base(*self.profile.counters_after_boot(self.nvm))
+        self._set_base(*self.profile.counters_after_boot(self.nvm, at_power_off))
         self._busy_until = max(self._busy_until, now)
         interval = self.nvm.autosave_interval
         self._autosave_next = now + interval if interval else None

@@ -86,8 +86,13 @@ def _no_urcs(ctx: ModemContext) -> list[str]:
     return []
 
 
-def _counters_lost(nvm: Nvm) -> tuple[int, int]:
+def _counters_lost(nvm: Nvm, at_power_off: tuple[int, int]) -> tuple[int, int]:
     return (0, 0)
+
+
+def counters_kept(nvm: Nvm, at_power_off: tuple[int, int]) -> tuple[int, int]:
+    """Totals the module keeps in NVM as they grow: they survive a power cycle whole."""
+    return at_power_off
 
 
 @record
@@ -103,8 +108,9 @@ class Profile:
     boot_urcs: UrcHook = _no_urcs
     sim_removed_urcs: UrcHook = _no_urcs
     sim_inserted_urcs: UrcHook = _no_urcs
-    # (rx, tx) after a power cycle; most modules count from zero again.
-    counters_after_boot: Callable[[Nvm], tuple[int, int]] = _counters_lost
+    # (rx, tx) after a power cycle, from what the module saved and the counters when the
+    # power went; most modules count from zero again.
+    counters_after_boot: Callable[[Nvm, tuple[int, int]], tuple[int, int]] = _counters_lost
 
 
 def require_sim(ctx: ModemContext) -> None:

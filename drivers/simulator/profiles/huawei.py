@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from drivers.simulator.commands import Command
 from drivers.simulator.profiles import generic
-from drivers.simulator.profiles.base import AtError, Handler, ModemContext, Profile, cpin_line
+from drivers.simulator.profiles.base import (
+    AtError,
+    Handler,
+    ModemContext,
+    Profile,
+    counters_kept,
+    cpin_line,
+)
 from drivers.simulator.state import swap_iccid
 
 
@@ -104,8 +111,8 @@ def h_dsflowqry(ctx: ModemContext, cmd: Command) -> list[str]:
     rx, tx = ctx.counters()
     seconds = _flow_seconds(ctx, rx, tx)
     # Fixed width upper-case hex: times 8 digits (s), flows 16 digits (bytes), no space
-    # after the colon (HW-EM770W §9.3; sample in vendors.md §2). The simulated module was
-    # never disconnected, so the last session equals the totals.
+    # after the colon (HW-EM770W §9.3; sample in vendors.md §2). The simulator does not
+    # model sessions: the last session is answered with the totals.
     return [f"^DSFLOWQRY:{seconds:08X},{tx:016X},{rx:016X},{seconds:08X},{tx:016X},{rx:016X}"]
 
 
@@ -152,4 +159,7 @@ PROFILE = Profile(
     boot_urcs=boot_urcs,
     sim_removed_urcs=sim_removed,
     sim_inserted_urcs=boot_urcs,
+    # ^DSFLOWQRY totals persist until ^DSFLOWCLR (HW-EM770W §9.2); across power loss they
+    # are believed NV-backed (vendors.md §2 [?]), and kept here.
+    counters_after_boot=counters_kept,
 )

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from drivers.simulator.commands import Command
 from drivers.simulator.profiles import generic
-from drivers.simulator.profiles.base import AtError, Handler, ModemContext, Profile
+from drivers.simulator.profiles.base import (
+    AtError,
+    Handler,
+    ModemContext,
+    Profile,
+    counters_kept,
+)
 
 
 def h_iccid(ctx: ModemContext, cmd: Command) -> list[str]:
@@ -59,4 +65,6 @@ PROFILE = Profile(
     boot_urcs=generic.cpin_urcs,
     sim_removed_urcs=generic.sim_removed,
     sim_inserted_urcs=generic.cpin_urcs,
+    # Huawei-style ^DSFLOWQRY totals, kept across a power cycle as Huawei's are [?].
+    counters_after_boot=counters_kept,
 )

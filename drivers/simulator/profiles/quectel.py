@@ -205,7 +205,7 @@ def sim_inserted(ctx: ModemContext) -> list[str]:
     return [*lines, *_sim_ready_urcs(ctx)]
 
 
-def counters_after_boot(nvm: Nvm) -> tuple[int, int]:
+def counters_after_boot(nvm: Nvm, at_power_off: tuple[int, int]) -> tuple[int, int]:
     # EC2x loads +QGDCNT from NVM at power-up: only what AT+QGDCNT=1 or the AT+QAUGDCNT
     # auto-save stored survives (QAT 10 §10.15-10.16).
     return (nvm.saved_rx, nvm.saved_tx)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from drivers.simulator.commands import Command
 from drivers.simulator.profiles import generic
-from drivers.simulator.profiles.base import AtError, Handler, ModemContext, Profile
+from drivers.simulator.profiles.base import (
+    AtError,
+    Handler,
+    ModemContext,
+    Profile,
+    counters_kept,
+)
 
 # Defined PDP contexts: cid 1 the data APN, cid 2 an unused second APN, so #GDATAVOL has
 # a line per context as on a real module.
@@ -85,7 +91,7 @@ def h_gdatavol(ctx: ModemContext, cmd: Command) -> list[str]:
         raise AtError(50)
     rx, tx = ctx.counters()
     # #GDATAVOL: <cid>,<tot>,<sent>,<received>, one line per defined context. Mode 1 (last
-    # session) and mode 2 (totals) agree here: the simulated session began at boot.
+    # session) is answered with the totals too: the simulator does not model sessions.
     return [f"#GDATAVOL: 1,{rx + tx},{tx},{rx}", "#GDATAVOL: 2,0,0,0"]
 
 
@@ -134,4 +140,6 @@ PROFILE = Profile(
     boot_urcs=generic.cpin_urcs,
     sim_removed_urcs=generic.sim_removed,
     sim_inserted_urcs=generic.cpin_urcs,
+    # #GDATAVOL=2 totals live in NVM and survive a power cycle (TEL-MT p.261).
+    counters_after_boot=counters_kept,
 )
