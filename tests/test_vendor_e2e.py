@@ -63,3 +63,34 @@ def test_check_json_per_vendor(vendor: str, tmp_path: Path) -> None:
         assert counters["source"] == "interface"
         assert isinstance(counters["rx_bytes"], int) and counters["rx_bytes"] != RX
     assert "counters_unavailable" not in [f["code"] for f in obj["findings"]]
+
+
+@pytest.mark.parametrize("vendor", ["telit", "huawei"])
+def test_usage_is_exact_across_a_reboot_that_keeps_the_totals(vendor: str, tmp_path: Path) -> None:
+    # These modules keep their counter totals across a power cycle: the reading after the
+    # reboot continues the one before, and nothing is booked twice or lost.
+    config = tmp_path / "config.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\n", encoding="utf-8")
+    env = {"POSAGENT_CONFIG": str(config)}
+    sim = start_simulator(tmp_path, vendor)
+    try:
+
+        def check() -> None:
+            result = run_cli("check", "--json", "--port", sim.port, env=env)
+            assert result.returncode in (0, 1), result.stderr
+            assert json.loads(result.stdout)["counters"]["source"] == "modem"
+
+        assert sim.control_send({"rx_bytes": 1_000_000, "tx_bytes": 200_000}) == "ok"
+        check()  # the baseline
+        assert sim.control_send({"rx_bytes": 3_000_000, "tx_bytes": 300_000}) == "ok"
+        check()  # +2 MB rx, +0.1 MB tx
+        assert sim.control_send({"event": "reset"}) == "ok"
+        check()  # the same totals after the reboot: +0
+        assert sim.control_send({"rx_bytes": 3_500_000, "tx_bytes": 350_000}) == "ok"
+        check()  # +0.5 MB rx, +0.05 MB tx
+    finally:
+        stop_simulator(sim)
+    result = run_cli("usage", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    cycle = json.loads(result.stdout)["sims"][0]["cycles"][0]
+    assert (cycle["rx_bytes"], cycle["tx_bytes"]) == (2_500_000, 150_000)
