@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from agent.config.settings import NOTICE_KINDS, CarrierSmsSettings
 from agent.evaluate import short_iccid
 from agent.findings import Finding
 from drivers.errors import ModemError
@@ -46,7 +47,7 @@ NOTICE_VALIDITY = timedelta(days=3)
 EVERY_POLLS = 10
 MAX_NOTICES = 20
 
-KINDS = ("topup", "data_exhausted", "data_low", "expired", "expiry_soon")
+KINDS = NOTICE_KINDS
 
 
 @record
@@ -105,6 +106,19 @@ DEFAULT_PATTERNS = NoticePatterns(
     ),
     senders=("10086", "10010", "10000", "10001", "1064"),
 )
+
+
+def notice_patterns(settings: CarrierSmsSettings) -> NoticePatterns:
+    """The patterns the configuration asks for: its own added to the built-in wording (or
+    alone, without ``builtin_patterns``), and its senders or the built-in numbers."""
+
+    def of(kind: str) -> tuple[re.Pattern[str], ...]:
+        builtin = getattr(DEFAULT_PATTERNS, kind) if settings.builtin_patterns else ()
+        return builtin + tuple(settings.patterns.get(kind, ()))
+
+    senders = DEFAULT_PATTERNS.senders if settings.senders is None else settings.senders
+    return NoticePatterns(**{kind: of(kind) for kind in KINDS}, senders=senders)
+
 
 _PERCENT = re.compile(r"(\d{1,3})\s*[%％]")
 

@@ -225,10 +225,10 @@ class Pipeline:
             from agent.balance import BalanceWatcher
 
             self.balance = BalanceWatcher(settings.balance, store)
-        if settings.carrier_sms:
-            from agent.carrier_sms import CarrierSmsWatcher
+        if settings.carrier_sms is not None:
+            from agent.carrier_sms import CarrierSmsWatcher, notice_patterns
 
-            self.carrier = CarrierSmsWatcher(True, store)
+            self.carrier = CarrierSmsWatcher(True, store, notice_patterns(settings.carrier_sms))
         for sink in self.sinks:
             bind = getattr(sink, "bind_store", None)
             if bind is not None:

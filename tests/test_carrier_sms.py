@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, start_simulator, stop_simulator
 
-from agent.carrier_sms import DEFAULT_PATTERNS, CarrierSmsWatcher, recognise
+from agent.carrier_sms import DEFAULT_PATTERNS, CarrierSmsWatcher, notice_patterns, recognise
+from agent.config import parse_config_text
 from agent.store import StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.generic import Generic3gppModem
@@ -169,5 +170,60 @@ def test_control_socket_notice_reaches_check(tmp_path: Path) -> None:
         low = [f for f in findings if f["code"] == "data_low"]
         assert len(low) == 1 and LOW_80 in low[0]["message"]
         assert low[0]["severity"] == "warning"
+    finally:
+        stop_simulator(sim)
+
+
+VODAFONE_LOW = "You have used 90% of your data allowance. Top up at vodafone.co.uk"
+TUNED = """\
+carrier_sms:
+  senders: [Vodafone, 10086]
+  patterns:
+    data_low: ['used \\d+% of your data']
+"""
+
+
+def test_configured_senders_and_wording_are_recognised_beside_the_builtin_ones() -> None:
+    settings = parse_config_text(TUNED).carrier_sms
+    assert settings is not None
+    patterns = notice_patterns(settings)
+    low = recognise(message(VODAFONE_LOW, "Vodafone"), iccid=ICCID, read_at=T0, patterns=patterns)
+    assert low is not None and (low.kind, low.level) == ("data_low", 90)
+    builtin = recognise(message(USED_UP, "10086"), iccid=ICCID, read_at=T0, patterns=patterns)
+    assert builtin is not None and builtin.kind == "data_exhausted"
+    # 10010 is a built-in sender but not one of the configured ones.
+    assert recognise(message(USED_UP, "10010"), iccid=ICCID, read_at=T0, patterns=patterns) is None
+
+
+def test_without_builtin_patterns_only_the_configured_wording_counts() -> None:
+    settings = parse_config_text(TUNED + "  builtin_patterns: false\n").carrier_sms
+    assert settings is not None
+    patterns = notice_patterns(settings)
+    assert recognise(message(USED_UP), iccid=ICCID, read_at=T0, patterns=patterns) is None
+    low = recognise(message(VODAFONE_LOW, "Vodafone"), iccid=ICCID, read_at=T0, patterns=patterns)
+    assert low is not None and low.kind == "data_low"
+    anyone = parse_config_text("carrier_sms:\n  senders: []\n").carrier_sms
+    assert anyone is not None
+    mobile = message(USED_UP, "13800138000")
+    assert recognise(mobile, iccid=ICCID, read_at=T0, patterns=notice_patterns(anyone))
+
+
+def test_configured_wording_reaches_check_end_to_end(tmp_path: Path) -> None:
+    sim = start_simulator(tmp_path, "quectel")
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"state_dir: {tmp_path / 'state'}\nmodem:\n  interface: null\n{TUNED}",
+            encoding="utf-8",
+        )
+        now = datetime.now(CHINA).replace(microsecond=0)
+        notice = {"sender": "Vodafone", "text": VODAFONE_LOW, "time": now.isoformat()}
+        assert sim.control_send({"sms": notice}) == "ok"
+        result = run_cli(
+            "check", "--json", "--port", sim.port, env={"POSAGENT_CONFIG": str(config)}
+        )
+        assert result.returncode == 1, result.stderr
+        low = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "data_low"]
+        assert len(low) == 1 and VODAFONE_LOW in low[0]["message"]
     finally:
         stop_simulator(sim)

@@ -57,7 +57,7 @@ def test_no_file_gives_the_spec_defaults() -> None:
     assert s.signal.weak_dbm == -105
     assert s.allowed_iccid_prefixes == ()
     assert (s.default_plan, dict(s.plans), s.sims, s.balance) == (None, {}, (), None)
-    assert s.carrier_sms is False
+    assert s.carrier_sms is None
     assert s.report.heartbeat == 24 * 3600
     assert (s.report.status_file, s.report.http, s.report.mqtt, s.report.sms) == (None,) * 4
     assert (s.alerts.remind, s.alerts.not_registered_polls, s.alerts.signal_weak_polls) == (
@@ -211,6 +211,28 @@ ERRORS = [
         "signal: -105\n",
         f"{FILE}:1: signal must be a mapping, not a number (-105)",
         id="wrong-type-section",
+    ),
+    pytest.param(
+        "carrier_sms:\n  patterns:\n    data_lo: ['x']\n",
+        f"{FILE}:3: unknown key 'data_lo' in carrier_sms.patterns; did you mean 'data_low'?",
+        id="carrier-unknown-kind",
+    ),
+    pytest.param(
+        "carrier_sms:\n  patterns:\n    expired:\n      - ok\n      - '(unclosed'\n",
+        f"{FILE}:5: carrier_sms.patterns.expired[1]: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 0",
+        id="carrier-bad-regex",
+    ),
+    pytest.param(
+        "carrier_sms:\n  patterns:\n    topup: paid\n",
+        f"{FILE}:3: carrier_sms.patterns.topup must be a list, not a string ('paid')",
+        id="carrier-pattern-not-a-list",
+    ),
+    pytest.param(
+        "carrier_sms:\n  senders: [10086, '']\n",
+        f"{FILE}:2: carrier_sms.senders[1] must be a number prefix or a sender name, "
+        "not a string ('')",
+        id="carrier-empty-sender",
     ),
     pytest.param(
         "plans:\n  a: {quota: 1MB, reset_day: 0}\n",
@@ -658,3 +680,39 @@ def test_libyaml_and_pure_python_parsers_load_the_same_settings(
     fast = load_config(path)
     monkeypatch.setattr(nodes, "_FAST_LOADER", yaml.SafeLoader)
     assert load_config(path) == fast
+
+
+def test_carrier_sms_as_a_switch_or_a_mapping() -> None:
+    assert parse_config_text("carrier_sms: false\n").carrier_sms is None
+    on = parse_config_text("carrier_sms: true\n").carrier_sms
+    assert on is not None
+    assert (on.senders, dict(on.patterns), on.builtin_patterns) == (None, {}, True)
+    tuned = parse_config_text(
+        textwrap.dedent(
+            """\
+            carrier_sms:
+              senders: [10086, "Vodafone", "+4479"]
+              builtin_patterns: false
+              patterns:
+                data_low: ['data (?:balance|allowance) (?:is )?low', '(\\d+)% of your data']
+                topup: ['top-up (?:was )?successful']
+            """
+        )
+    ).carrier_sms
+    assert tuned is not None
+    assert tuned.senders == ("10086", "Vodafone", "+4479")
+    assert tuned.builtin_patterns is False
+    assert [p.pattern for p in tuned.patterns["data_low"]] == [
+        "data (?:balance|allowance) (?:is )?low",
+        "(\\d+)% of your data",
+    ]
+    assert set(tuned.patterns) == {"data_low", "topup"}
+
+
+def test_the_readme_configuration_examples_load() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^( *)```yaml\n(.*?)^\1```", readme, flags=re.M | re.S)
+    assert blocks
+    for indent, block in blocks:
+        text = textwrap.dedent(block) if indent else block
+        parse_config_text(text, "README.md")  # raises ConfigError with the problems

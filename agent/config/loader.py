@@ -12,14 +12,24 @@ from urllib.parse import urlparse
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from agent.config import values as v
-from agent.config.nodes import BAD, ConfigError, ConfigProblem, Reader, is_null, suggest
+from agent.config.nodes import (
+    BAD,
+    ConfigError,
+    ConfigProblem,
+    Reader,
+    describe,
+    is_null,
+    suggest,
+)
 from agent.config.paths import CONFIG_ENV as CONFIG_ENV
 from agent.config.paths import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH
 from agent.config.paths import default_config_path as default_config_path
 from agent.config.settings import (
     DRIVER_NAMES,
+    NOTICE_KINDS,
     AlertSettings,
     BalanceSettings,
+    CarrierSmsSettings,
     HttpSettings,
     ModemSettings,
     MqttSettings,
@@ -101,7 +111,7 @@ def _settings(r: Reader, root: Node, filename: str) -> Settings:
     take("signal", lambda n, p: _signal(r, n, p))
     take("allowed_iccid_prefixes", lambda n, p: _prefix_list(r, n, p))
     take("plans", lambda n, p: _plans(r, n, p))
-    take("carrier_sms", lambda n, p: v.boolean(r, n, p))
+    take("carrier_sms", lambda n, p: _carrier_sms(r, n, p))
     take("balance", lambda n, p: None if is_null(n) else _balance(r, n, p))
     take("report", lambda n, p: _report(r, n, p))
     take("alerts", lambda n, p: _alerts(r, n, p))
@@ -210,11 +220,64 @@ def _balance(r: Reader, node: Node, path: str) -> Any:
         BalanceSettings,
         {
             "ussd": lambda n, p: v.text(r, n, p),
-            "pattern": lambda n, p: v.regex(r, n, p),
+            "pattern": lambda n, p: v.regex(r, n, p, amount_group=True),
             "minimum": lambda n, p: v.number(r, n, p, lo=0),
             "interval": lambda n, p: v.duration(r, n, p),
         },
     )
+
+
+def _carrier_sms(r: Reader, node: Node, path: str) -> Any:
+    """``true`` / ``false`` as SPEC.md has it, or a mapping that adapts the recognition."""
+    if isinstance(node, ScalarNode):
+        on = v.boolean(r, node, path)
+        return on if on is BAD else CarrierSmsSettings() if on else None
+    return _section(
+        r,
+        node,
+        path,
+        CarrierSmsSettings,
+        {
+            "senders": lambda n, p: _senders(r, n, p),
+            "patterns": lambda n, p: _notice_patterns(r, n, p),
+            "builtin_patterns": lambda n, p: v.boolean(r, n, p),
+        },
+    )
+
+
+def _senders(r: Reader, node: Node, path: str) -> Any:
+    items = r.sequence(node, path)
+    if items is BAD:
+        return BAD
+    senders = []
+    for i, item in enumerate(items):
+        value = r.value(item, f"{path}[{i}]")
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)  # 10086 unquoted
+        if value is not BAD and not (isinstance(value, str) and value.strip()):
+            value = r.problem(
+                item, f"{path}[{i}] must be a number prefix or a sender name, not {describe(value)}"
+            )
+        senders.append(value if value is BAD else value.strip())
+    return BAD if BAD in senders else tuple(senders)
+
+
+def _notice_patterns(r: Reader, node: Node, path: str) -> Any:
+    entries = r.mapping(node, path, NOTICE_KINDS)
+    if entries is BAD:
+        return BAD
+    patterns: dict[str, tuple[Any, ...]] = {}
+    for kind, (_, value_node) in entries.items():
+        where = f"{path}.{kind}"
+        items = r.sequence(value_node, where)
+        if items is BAD:
+            continue
+        compiled = [v.regex(r, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        if BAD not in compiled:
+            patterns[kind] = tuple(compiled)
+    if len(patterns) < len(entries):
+        return BAD
+    return MappingProxyType(patterns)
 
 
 def _report(r: Reader, node: Node, path: str) -> Any:

@@ -104,6 +104,27 @@ def _no_plans() -> Mapping[str, Plan]:
     return MappingProxyType({})
 
 
+# What a carrier notice can say (agent/carrier_sms.py recognises them).
+NOTICE_KINDS = ("topup", "data_exhausted", "data_low", "expired", "expiry_soon")
+
+
+def _no_patterns() -> Mapping[str, tuple[re.Pattern[str], ...]]:
+    return MappingProxyType({})
+
+
+@record
+class CarrierSmsSettings:
+    """Reading carrier notices from the SIM's messages (`carrier_sms:`)."""
+
+    # Where a notice may come from: sender prefixes (a "+86"/"86" country code is dropped
+    # from the sender first), or names such as "Vodafone"; None: the Chinese carriers'
+    # service numbers; empty: any sender.
+    senders: tuple[str, ...] | None = None
+    # Per kind (NOTICE_KINDS), patterns added to the built-in wording.
+    patterns: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=_no_patterns)
+    builtin_patterns: bool = True  # false: only `patterns` recognise a notice
+
+
 @record
 class Settings:
     """Everything the configuration file says; ``source`` is the file it came from."""
@@ -118,7 +139,7 @@ class Settings:
     plans: Mapping[str, Plan] = field(default_factory=_no_plans)
     sims: tuple[SimRule, ...] = ()
     balance: BalanceSettings | None = None
-    carrier_sms: bool = False
+    carrier_sms: CarrierSmsSettings | None = None  # None: off
     report: ReportSettings = field(default_factory=ReportSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     source: str | None = None

@@ -174,7 +174,8 @@ def looks_like_iccid_prefix(prefix: str) -> bool:
     )
 
 
-def regex(r: Reader, node: Node, path: str) -> Any:
+def regex(r: Reader, node: Node, path: str, *, amount_group: bool = False) -> Any:
+    """A regular expression; ``amount_group``: it must have a group (the amount)."""
     value = text(r, node, path)
     if value is BAD:
         return BAD
@@ -182,7 +183,7 @@ def regex(r: Reader, node: Node, path: str) -> Any:
         compiled = re.compile(value)
     except re.error as err:
         return r.problem(node, f"{path}: not a valid regular expression: {err}")
-    if compiled.groups < 1:
+    if amount_group and compiled.groups < 1:
         return r.problem(node, f"{path} needs a group around the amount, e.g. ([0-9.]+)")
     return compiled
 
