@@ -3,6 +3,7 @@ socket and ``python -m drivers.simulator`` as a subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -203,6 +204,21 @@ def test_control_socket_answers_ok_and_errors(tmp_path: Path) -> None:
     finally:
         control.stop()
     assert not (tmp_path / "ctl").exists()
+
+
+def test_control_socket_get_reads_state_keys(tmp_path: Path) -> None:
+    modem = SimulatedModem("generic")
+    control = ControlServer(str(tmp_path / "ctl"), modem, lock=threading.RLock())
+    assert control.handle_line('{"rx_bytes": 7000, "csq": 12}') == "ok"
+    assert json.loads(control.handle_line('{"get": ["rx_bytes", "csq", "sent_sms"]}')) == {
+        "rx_bytes": 7000,
+        "csq": 12,
+        "sent_sms": [],
+    }
+    assert json.loads(control.handle_line('{"get": "iccid"}')) == {"iccid": modem.state.iccid}
+    assert control.handle_line('{"get": "colour"}').startswith("error: get: not a state key")
+    assert control.handle_line('{"get": [], "csq": 1}') == "error: get: ask on a line of its own"
+    assert modem.state.csq == 12
 
 
 def test_python_m_simulator_prints_one_port_line_and_exits_0_on_sigterm(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@ daily limit that holds across restarts; and through the poll pipeline."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli, start_simulator, stop_simulator
 
 from agent.config import SmsSettings, parse_config_text
 from agent.poll import Pipeline, build_sinks
@@ -165,3 +167,32 @@ def test_pipeline_sends_a_critical_alert_once_and_keeps_the_limit(
     assert "raise:not_registered" in poll(pipeline, T0 + timedelta(minutes=2))
     pipeline.close()
     assert len(sent(driver)) == 1
+
+
+def test_check_sends_a_critical_alert_by_sms_once_end_to_end(tmp_path: Path) -> None:
+    # `posagent simulate` on a pty, `posagent check` in another process, the message read
+    # back from the simulator over its control socket.
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"state_dir: {tmp_path / 'state'}\n"
+        "modem:\n  interface: null\n"
+        'allowed_iccid_prefixes: ["898606"]\n'
+        f"report:\n  sms:\n    to: '{TO}'\n",
+        encoding="utf-8",
+    )
+    env = {"POSAGENT_CONFIG": str(config)}
+    sim = start_simulator(tmp_path, "quectel")
+    try:
+        for _ in range(2):  # the second check finds the alert standing: nothing new to send
+            result = run_cli("check", "--port", sim.port, env=env)
+            assert result.returncode == 2, result.stderr
+        answer = json.loads(sim.control_send({"get": "sent_sms"}))
+    finally:
+        stop_simulator(sim)
+    assert answer["sent_sms"] == [
+        {
+            "to": TO,
+            "text": "SIM 8986…2474 is not one of the SIMs allowed in this terminal.",
+            "parts": 1,
+        }
+    ]

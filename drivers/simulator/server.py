@@ -21,11 +21,15 @@ import time
 import tty
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
+from drivers.records import fields
 from drivers.simulator.modem import SimulatedModem
 from drivers.simulator.scenario import ScenarioError, load_scenario
+from drivers.simulator.state import ModemState
 
 _IDLE = 0.1  # seconds between timeline checks when nothing is due
+_READABLE = frozenset(f.name for f in fields(ModemState))  # what {"get": …} answers
 _CHUNK = 4096
 
 
@@ -320,6 +324,8 @@ class ControlServer:
             return "error: expected a JSON object"
         if "at" in obj:
             return "error: at: not accepted here (changes apply at once)"
+        if "get" in obj:
+            return self._get(obj)
         try:
             with self.lock:
                 self.modem.apply(obj)
@@ -328,6 +334,21 @@ class ControlServer:
         if self.on_change is not None:
             self.on_change()
         return "ok"
+
+    def _get(self, obj: dict[str, Any]) -> str:
+        """``{"get": KEY}`` or ``{"get": [KEY, …]}``: the state keys' values as one JSON
+        object (what the host sent with AT+CMGS is in ``sent_sms``)."""
+        if len(obj) != 1:
+            return "error: get: ask on a line of its own"
+        keys = obj["get"] if isinstance(obj["get"], list) else [obj["get"]]
+        unknown = [k for k in keys if not isinstance(k, str) or k not in _READABLE]
+        if unknown or not keys:
+            return f"error: get: not a state key: {unknown or keys}"
+        with self.lock:
+            rx, tx = self.modem.counters()  # the state's copy is from the last change
+            live = {"rx_bytes": rx, "tx_bytes": tx}
+            values = {key: live.get(key, getattr(self.modem.state, key, None)) for key in keys}
+        return json.dumps(values, ensure_ascii=False, default=list)
 
     def start(self) -> None:
         control = self
