@@ -19,19 +19,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import serial
 import structlog
 import trustme
+from https_receiver import HttpsReceiver
 from structlog.testing import capture_logs
 
 from agent.demo import FastClock
@@ -192,83 +191,11 @@ def alert_log(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the HTTPS webhook -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """One request as it reached the receiver (every one, repeats included)."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-
-class Webhook:
-    """An HTTPS receiver on 127.0.0.1 with a trustme certificate; answers 200 to every POST.
-
-    ``down()`` closes the listening socket (the agent sees connection refused); ``up()``
-    listens again on the same port.
-    """
+class Webhook(HttpsReceiver):
+    """The scenarios' receiver: every POST answered 200 at /posagent/reports."""
 
     def __init__(self, ca: trustme.CA) -> None:
-        self.ca = ca
-        self.port = 0
-        self.arrivals: list[Arrival] = []
-        self._lock = threading.Lock()
-        self._server: HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(self._context)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}/posagent/reports"
-
-    def up(self) -> None:
-        webhook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                arrival = Arrival(
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length),
-                )
-                with webhook._lock:
-                    webhook.arrivals.append(arrival)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        server = HTTPServer(("127.0.0.1", self.port), Handler)
-        server.socket = self._context.wrap_socket(server.socket, server_side=True)
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
-
-    def down(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        assert self._thread is not None
-        self._thread.join(5)
-        self._server = None
-
-    @property
-    def is_up(self) -> bool:
-        return self._server is not None
-
-    def received(self) -> list[Arrival]:
-        with self._lock:
-            return list(self.arrivals)
+        super().__init__(ca, "/posagent/reports")
 
 
 # -- MQTT ------------------------------------------------------------------------------------

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import ssl
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 import trustme
+from https_receiver import HttpsReceiver
 from structlog.testing import capture_logs
 
 from agent.config.settings import HttpSettings
@@ -23,74 +20,6 @@ from agent.sinks.http import HttpSink
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 TOKEN = "s3cr3t-TOKEN-value"
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    tls_resumed: bool
-
-
-@dataclass
-class Receiver:
-    """An HTTPS webhook on 127.0.0.1; ``answer(request) -> status`` decides each reply."""
-
-    ca: trustme.CA
-    port: int = 0
-    answer: Callable[[Received], int] = lambda _r: 200
-    received: list[Received] = field(default_factory=list)
-    _server: HTTPServer | None = None
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                got = Received(
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length),
-                    bool(self.request.session_reused),
-                )
-                status = receiver.answer(got)
-                if 200 <= status < 300:
-                    receiver.received.append(got)
-                reply = b'{"ok":true}' if status < 300 else b'{"error":"no"}'
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        server = HTTPServer(("127.0.0.1", self.port), Handler)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            assert self._thread is not None
-            self._thread.join(5)
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}/hook?fleet=7"
-
-    def bodies(self) -> list[dict]:
-        return [json.loads(r.body) for r in self.received]
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +35,11 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def receiver(ca: trustme.CA) -> Iterator[Receiver]:
-    r = Receiver(ca)
-    r.start()
+def receiver(ca: trustme.CA) -> Iterator[HttpsReceiver]:
+    r = HttpsReceiver(ca, "/hook?fleet=7")
+    r.up()
     yield r
-    r.stop()
+    r.down()
 
 
 @pytest.fixture
@@ -159,7 +88,7 @@ def free_port() -> int:
 
 
 def test_delivers_one_compact_post_with_token_and_idempotency_key(
-    receiver: Receiver, ca_file: Path, token_file: Path, tmp_path: Path
+    receiver: HttpsReceiver, ca_file: Path, token_file: Path, tmp_path: Path
 ) -> None:
     sink = make_sink(receiver.url, ca_file, tmp_path, token_file, Clock())
     report = alert(1)
@@ -177,7 +106,7 @@ def test_delivers_one_compact_post_with_token_and_idempotency_key(
 
 
 def test_tls_session_is_resumed_on_the_next_connection(
-    receiver: Receiver, ca_file: Path, tmp_path: Path
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path
 ) -> None:
     sink = make_sink(receiver.url, ca_file, tmp_path, None, Clock())
     for n in range(3):
@@ -188,7 +117,7 @@ def test_tls_session_is_resumed_on_the_next_connection(
 
 
 def test_without_resumption_every_connection_is_a_full_handshake(
-    receiver: Receiver, ca_file: Path, tmp_path: Path
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path
 ) -> None:
     sink = make_sink(receiver.url, ca_file, tmp_path, None, Clock(), resume_tls=False)
     sink.deliver(heartbeat(1))
@@ -198,7 +127,7 @@ def test_without_resumption_every_connection_is_a_full_handshake(
 
 
 def test_wrong_ca_delivers_nothing_and_keeps_the_report(
-    receiver: Receiver, tmp_path: Path, token_file: Path
+    receiver: HttpsReceiver, tmp_path: Path, token_file: Path
 ) -> None:
     other = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(other))
@@ -214,7 +143,9 @@ def test_wrong_ca_delivers_nothing_and_keeps_the_report(
     sink.close()
 
 
-def test_system_trust_store_does_not_trust_a_private_ca(receiver: Receiver, tmp_path: Path) -> None:
+def test_system_trust_store_does_not_trust_a_private_ca(
+    receiver: HttpsReceiver, tmp_path: Path
+) -> None:
     settings = HttpSettings(url=receiver.url)  # no ca_file: the system's CAs only
     sink = HttpSink(settings, Outbox(tmp_path / "o.sqlite3"), clock=Clock())
     sink.deliver(alert(1))
@@ -228,7 +159,7 @@ def test_plain_http_url_is_refused(tmp_path: Path) -> None:
 
 
 def test_token_is_reread_after_401_and_never_logged(
-    receiver: Receiver, ca_file: Path, token_file: Path, tmp_path: Path
+    receiver: HttpsReceiver, ca_file: Path, token_file: Path, tmp_path: Path
 ) -> None:
     receiver.answer = lambda r: 200 if r.headers.get("authorization") == "Bearer rotated" else 401
     clock = Clock()
@@ -248,16 +179,16 @@ def test_token_is_reread_after_401_and_never_logged(
 
 
 def test_client_error_drops_the_report_and_the_queue_moves_on(
-    receiver: Receiver, ca_file: Path, tmp_path: Path
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path
 ) -> None:
     receiver.answer = lambda r: 422 if b"data:1:" in r.body else 200
-    receiver.stop()
+    receiver.down()
     clock = Clock()
     sink = make_sink(receiver.url, ca_file, tmp_path, None, clock)
     sink.deliver(alert(1))
     sink.deliver(alert(2))
     assert len(sink.outbox) == 2
-    receiver.start()
+    receiver.up()
     with capture_logs() as logs:
         sink.pump(clock.now + 3600)
     assert [b["id"] for b in receiver.bodies()] == [alert(2).id]
@@ -278,7 +209,7 @@ def test_client_error_drops_the_report_and_the_queue_moves_on(
 
 @pytest.mark.parametrize("status", [500, 503, 408, 429, 302])
 def test_server_errors_and_throttling_are_retried(
-    receiver: Receiver, ca_file: Path, tmp_path: Path, status: int
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path, status: int
 ) -> None:
     answers = iter([status])
     receiver.answer = lambda _r: next(answers, 200)
@@ -313,9 +244,9 @@ def test_backoff_doubles_to_the_cap_with_jitter(ca_file: Path, tmp_path: Path) -
 
 
 def test_receiver_down_then_back_gets_everything_once_in_order(
-    receiver: Receiver, ca_file: Path, tmp_path: Path, token_file: Path
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path, token_file: Path
 ) -> None:
-    receiver.stop()
+    receiver.down()
     clock = Clock()
     sink = make_sink(receiver.url, ca_file, tmp_path, token_file, clock)
     sent = [alert(1), heartbeat(2), alert(3), heartbeat(4), alert(5)]
@@ -324,7 +255,7 @@ def test_receiver_down_then_back_gets_everything_once_in_order(
         clock.now += 600
         sink.pump(clock.now)
     assert receiver.received == [] and len(sink.outbox) == 5
-    receiver.start()
+    receiver.up()
     sink.pump(clock.now + 7200)
     sink.pump(clock.now + 7300)  # a second pump finds nothing more to send
     assert [b["id"] for b in receiver.bodies()] == [r.id for r in sent]
@@ -333,9 +264,9 @@ def test_receiver_down_then_back_gets_everything_once_in_order(
 
 
 def test_restart_mid_outage_loses_and_repeats_nothing(
-    receiver: Receiver, ca_file: Path, tmp_path: Path, token_file: Path
+    receiver: HttpsReceiver, ca_file: Path, tmp_path: Path, token_file: Path
 ) -> None:
-    receiver.stop()
+    receiver.down()
     clock = Clock()
     sink = make_sink(receiver.url, ca_file, tmp_path, token_file, clock)
     first = [alert(1), heartbeat(2), alert(3)]
@@ -348,7 +279,7 @@ def test_restart_mid_outage_loses_and_repeats_nothing(
     for report in later:
         sink.deliver(report)
     sink.deliver(alert(3))  # re-offered after the restart: already queued, not doubled
-    receiver.start()
+    receiver.up()
     sink.pump(clock.now + 7200)
     assert [b["id"] for b in receiver.bodies()] == [r.id for r in first + later]
     sink.close()
