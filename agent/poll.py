@@ -401,7 +401,7 @@ class Pipeline:
         if self.sinks:
             reports = self._reports(obj, events, eval_time)
             for sink in self.sinks:
-                publish(sink, obj, reports, time.time())
+                publish(sink, obj, reports)
         return PollResult(obj, events)
 
     def _reports(
@@ -428,10 +428,9 @@ class Pipeline:
 
     def pump(self) -> None:
         """Between polls: let queueing sinks retry what is due."""
-        now = time.time()
         for sink in self.sinks:
             try:
-                sink.pump(now)
+                sink.pump()
             except Exception as error:
                 log.error("sink_failed", sink=getattr(sink, "name", "?"), error=str(error))
 
@@ -462,13 +461,13 @@ def log_event(event: AlertEvent, status: dict[str, Any]) -> None:
     )
 
 
-def publish(sink: Any, status: dict[str, Any], reports: list[Report], now: float) -> None:
+def publish(sink: Any, status: dict[str, Any], reports: list[Report]) -> None:
     """Hand one poll's result to a sink; a failing sink is logged, never fatal."""
     try:
         sink.publish_status(status)
         for report in reports:
             sink.deliver(report)
-        sink.pump(now)
+        sink.pump()
     except Exception as error:
         log.error("sink_failed", sink=getattr(sink, "name", "?"), error=str(error))
 

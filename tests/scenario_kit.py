@@ -11,7 +11,6 @@ The pieces:
   can go down and come back on the same port.
 - ``AlertSubscriber``: a paho MQTT client that records what the broker delivers.
 - ``FileWatcher``: a thread that keeps reading a file and parsing it as JSON.
-- ``PumpOnClock``: a sink wrapper that gives ``pump`` the scenario's time (see its doc).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from structlog.testing import capture_logs
 
 from agent.demo import FastClock
 from agent.poll import PollResult
-from agent.sinks.base import Report
 from drivers.at.channel import AtChannel
 from drivers.connect import ModemOptions
 from drivers.simulator import register
@@ -67,33 +65,6 @@ class ScenarioClock(FastClock):
     def epoch(self) -> float:
         """Unix time of the simulated now: what the sinks take for ``time.time()``."""
         return self.now().timestamp()
-
-
-class PumpOnClock:
-    """A sink whose ``pump`` runs on the scenario's time.
-
-    ``Pipeline`` hands its sinks ``time.time()`` for ``pump`` (agent/poll.py, ``_conclude``
-    and ``pump``), whereas ``HttpSink`` schedules its retries on its own injected clock; on
-    a simulated clock the two would disagree about when a retry is due. This wrapper makes
-    ``pump`` use the same clock the sink was built with; everything else passes through.
-    """
-
-    def __init__(self, sink: Any, epoch: Callable[[], float]) -> None:
-        self.sink = sink
-        self.name = sink.name
-        self._epoch = epoch
-
-    def publish_status(self, status: dict[str, Any]) -> None:
-        self.sink.publish_status(status)
-
-    def deliver(self, report: Report) -> None:
-        self.sink.deliver(report)
-
-    def pump(self, now: float) -> None:
-        self.sink.pump(self._epoch())
-
-    def close(self) -> None:
-        self.sink.close()
 
 
 # -- the terminal: simulated modem and script ------------------------------------------------

@@ -32,7 +32,6 @@ from scenario_kit import (
     AlertSubscriber,
     FileWatcher,
     Poll,
-    PumpOnClock,
     Rig,
     Step,
     Webhook,
@@ -201,7 +200,7 @@ def start_agent(rig: Rig, settings: Settings) -> Agent:
         clock=epoch,
         random=random.Random(5).random,
     )
-    sinks: list[Any] = [StatusFileSink(report.status_file), PumpOnClock(http, epoch)]
+    sinks: list[Any] = [StatusFileSink(report.status_file), http]
     mqtt = None
     if report.mqtt is not None:
         mqtt = MqttSink(
@@ -210,7 +209,7 @@ def start_agent(rig: Rig, settings: Settings) -> Agent:
             heartbeat=report.heartbeat,
             clock=epoch,
         )
-        sinks.append(PumpOnClock(mqtt, epoch))
+        sinks.append(mqtt)
     pipeline = Pipeline(settings, store, sinks)
     daemon = Daemon(settings, clock=rig.clock, connector=rig.connector, pipeline=pipeline)
     return Agent(daemon, http, mqtt)

@@ -78,7 +78,7 @@ def test_critical_alert_sent_once_with_its_message(
     sink.deliver(alert())  # the same report again (a replayed poll): not sent twice
     sink.deliver(alert("remind", report_id="imei/data:1:remind:2"))
     sink.publish_status({"status": "critical"})
-    sink.pump(0.0)
+    sink.pump()
     # 76 characters, not all GSM-7 ("…"): UCS2 in two concatenated parts.
     assert sent(driver) == [{"to": TO, "text": MESSAGE, "parts": 2}]
     assert sink.sent_today() == 1

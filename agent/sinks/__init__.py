@@ -1,7 +1,7 @@
 """Report sinks: where the status and the alerts go (SPEC.md ``report:``).
 
 Every poll the agent calls ``publish_status(status)`` on each sink, ``deliver(report)`` for
-each alert event and heartbeat, and ``pump(now)`` to retry queued work; ``close()`` at exit.
+each alert event and heartbeat, and ``pump()`` to retry queued work; ``close()`` at exit.
 ``sinks_from_settings`` builds the configured ones.
 """
 

@@ -65,8 +65,9 @@ class Sink(Protocol):
     def deliver(self, report: Report) -> None:
         """Accept a report; it goes out at once if it can, else it is queued."""
 
-    def pump(self, now: float) -> None:
-        """Retry queued work that is due; ``now`` is wall-clock seconds (time.time())."""
+    def pump(self) -> None:
+        """Retry queued work that is due by the sink's own clock (time.time() unless a
+        test gives it another), the one its retry times were set by."""
 
     def close(self) -> None:
         """Release connections and files; queued reports stay queued where durable."""

@@ -180,9 +180,10 @@ class HttpSink:
         """Queue the report, then send what is due, this one included unless the queue is
         waiting out a failure of the receiver (then it goes when the queue does)."""
         self.outbox.put(report)
-        self.pump(self._clock())
+        self.pump()
 
-    def pump(self, now: float) -> None:
+    def pump(self) -> None:
+        now = self._clock()
         for _ in range(MAX_PER_PUMP):
             report = self.outbox.peek_due(now)
             if report is None:

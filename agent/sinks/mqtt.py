@@ -160,9 +160,9 @@ class MqttSink:
             self.client.publish(f"{self.topic}/alert", report.wire(), qos=1, retain=False)
             return
         self.outbox.put(report)
-        self.pump(self._clock())
+        self.pump()
 
-    def pump(self, now: float) -> None:
+    def pump(self) -> None:
         """Alerts from the outbox, one at a time, each after the previous one's PUBACK."""
         if self.outbox is None or self.client is None or self.topic is None:
             return
@@ -182,7 +182,7 @@ class MqttSink:
                 log.debug("report_delivered", sink=self.name, id=report_id)
             if not self.client.is_connected():
                 return
-            report = self.outbox.peek_due(now)
+            report = self.outbox.peek_due(self._clock())
             if report is None:
                 return
             info = self.client.publish(f"{self.topic}/alert", report.wire(), qos=1, retain=False)

@@ -126,7 +126,7 @@ class SmsSink:
             return
         log.info("sms_alert_sent", parts=len(references), sent_today=count + 1, **facts)
 
-    def pump(self, now: float) -> None:
+    def pump(self) -> None:
         """Nothing queues: an SMS that could not go now would be stale news later."""
 
     def close(self) -> None:

@@ -46,7 +46,7 @@ class StatusFileSink:
     def deliver(self, report: Report) -> None:
         """Reports are for remote receivers; the file always holds the latest status."""
 
-    def pump(self, now: float) -> None:
+    def pump(self) -> None:
         """Nothing queues here."""
 
     def close(self) -> None:

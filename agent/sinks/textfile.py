@@ -180,7 +180,7 @@ class TextfileSink:
     def deliver(self, report: Report) -> None:
         """Metrics show the current state; alerts are derived from it by Prometheus rules."""
 
-    def pump(self, now: float) -> None:
+    def pump(self) -> None:
         """Nothing queues here."""
 
     def close(self) -> None:
