@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,17 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         f"state_dir: {tmp_path / 'state'}\nmodem:\n  interface: null\n", encoding="utf-8"
     )
     return {"POSAGENT_CONFIG": str(config)}
+
+
+def record_commands(channel: Any) -> list[str]:
+    """The AT commands sent through ``channel`` from now on, in order (the channel's
+    ``command`` is wrapped; what it answers is unchanged)."""
+    sent: list[str] = []
+    original = channel.command
+
+    def recording(cmd: str, **kw: Any) -> Any:
+        sent.append(cmd)
+        return original(cmd, **kw)
+
+    channel.command = recording
+    return sent

@@ -152,28 +152,6 @@ def test_when_the_storage_is_read() -> None:
     assert not CarrierSmsWatcher(False, None).due()
 
 
-def test_control_socket_notice_reaches_check(tmp_path: Path) -> None:
-    sim = start_simulator(tmp_path, "quectel")
-    try:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"state_dir: {tmp_path / 'state'}\nmodem:\n  interface: null\ncarrier_sms: true\n",
-            encoding="utf-8",
-        )
-        env = {"POSAGENT_CONFIG": str(config)}
-        now = datetime.now(CHINA).replace(microsecond=0)
-        notice = {"sender": "10086", "text": LOW_80, "time": now.isoformat()}
-        assert sim.control_send({"sms": notice}) == "ok"
-        result = run_cli("check", "--json", "--port", sim.port, env=env)
-        assert result.returncode == 1, result.stderr
-        findings = json.loads(result.stdout)["findings"]
-        low = [f for f in findings if f["code"] == "data_low"]
-        assert len(low) == 1 and LOW_80 in low[0]["message"]
-        assert low[0]["severity"] == "warning"
-    finally:
-        stop_simulator(sim)
-
-
 VODAFONE_LOW = "You have used 90% of your data allowance. Top up at vodafone.co.uk"
 TUNED = """\
 carrier_sms:
@@ -181,6 +159,38 @@ carrier_sms:
   patterns:
     data_low: ['used \\d+% of your data']
 """
+
+
+@pytest.mark.parametrize(
+    ("config_tail", "sender", "text"),
+    [
+        ("carrier_sms: true\n", "10086", LOW_80),
+        (TUNED, "Vodafone", VODAFONE_LOW),  # configured sender and wording
+    ],
+    ids=["builtin", "configured"],
+)
+def test_control_socket_notice_reaches_check(
+    tmp_path: Path, config_tail: str, sender: str, text: str
+) -> None:
+    sim = start_simulator(tmp_path, "quectel")
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"state_dir: {tmp_path / 'state'}\nmodem:\n  interface: null\n{config_tail}",
+            encoding="utf-8",
+        )
+        env = {"POSAGENT_CONFIG": str(config)}
+        now = datetime.now(CHINA).replace(microsecond=0)
+        notice = {"sender": sender, "text": text, "time": now.isoformat()}
+        assert sim.control_send({"sms": notice}) == "ok"
+        result = run_cli("check", "--json", "--port", sim.port, env=env)
+        assert result.returncode == 1, result.stderr
+        findings = json.loads(result.stdout)["findings"]
+        low = [f for f in findings if f["code"] == "data_low"]
+        assert len(low) == 1 and text in low[0]["message"]
+        assert low[0]["severity"] == "warning"
+    finally:
+        stop_simulator(sim)
 
 
 def test_configured_senders_and_wording_are_recognised_beside_the_builtin_ones() -> None:
@@ -206,24 +216,3 @@ def test_without_builtin_patterns_only_the_configured_wording_counts() -> None:
     assert anyone is not None
     mobile = message(USED_UP, "13800138000")
     assert recognise(mobile, iccid=ICCID, read_at=T0, patterns=notice_patterns(anyone))
-
-
-def test_configured_wording_reaches_check_end_to_end(tmp_path: Path) -> None:
-    sim = start_simulator(tmp_path, "quectel")
-    try:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"state_dir: {tmp_path / 'state'}\nmodem:\n  interface: null\n{TUNED}",
-            encoding="utf-8",
-        )
-        now = datetime.now(CHINA).replace(microsecond=0)
-        notice = {"sender": "Vodafone", "text": VODAFONE_LOW, "time": now.isoformat()}
-        assert sim.control_send({"sms": notice}) == "ok"
-        result = run_cli(
-            "check", "--json", "--port", sim.port, env={"POSAGENT_CONFIG": str(config)}
-        )
-        assert result.returncode == 1, result.stderr
-        low = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "data_low"]
-        assert len(low) == 1 and VODAFONE_LOW in low[0]["message"]
-    finally:
-        stop_simulator(sim)

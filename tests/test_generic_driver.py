@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import serial
+from conftest import record_commands
 
 from drivers.at.channel import AtChannel
 from drivers.generic import Generic3gppModem
@@ -50,14 +51,7 @@ def test_unsupported_commands_are_none_and_remembered(channel_for) -> None:
     driver = Generic3gppModem(channel, port="sim://generic")
     assert driver.query("AT+QGDCNT?") is None  # ERROR: not a Quectel
     assert not driver.supports("AT+QGDCNT?")
-    sent: list[str] = []
-    original = channel.command
-
-    def spy(cmd: str, **kw):
-        sent.append(cmd)
-        return original(cmd, **kw)
-
-    channel.command = spy  # type: ignore[method-assign]
+    sent = record_commands(channel)
     assert driver.query("AT+QGDCNT?") is None
     assert sent == []  # not asked again
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from conftest import record_commands
 
 from drivers.at.channel import AtChannel, AtResponse
 from drivers.at.finals import classify, error_for
@@ -521,14 +522,7 @@ def test_vendor_driver_on_a_basic_modem_gives_a_full_snapshot(
     assert snap.registration.state is RegState.HOME and snap.registration.mcc == "460"
     assert snap.counters.source is CounterSource.INTERFACE
     # A second poll sends no vendor command that already failed.
-    sent: list[str] = []
-    original = channel.command
-
-    def spy(cmd: str, **kw):
-        sent.append(cmd)
-        return original(cmd, **kw)
-
-    channel.command = spy  # type: ignore[method-assign]
+    sent = record_commands(channel)
     assert driver.snapshot().counters.source is CounterSource.INTERFACE
     for command in sent:
         assert driver.supports(command)
@@ -546,14 +540,7 @@ SERVING_CELL_REPORTS = {
 def test_serving_cell_fills_the_registration_with_one_report_a_poll(vendor: str, open_sim) -> None:
     # +CEREG? gives TAC and cell id only after AT+CEREG=2, which posagent never sends.
     channel = open_sim(vendor)
-    sent: list[str] = []
-    original = channel.command
-
-    def spy(cmd: str, **kw):
-        sent.append(cmd)
-        return original(cmd, **kw)
-
-    channel.command = spy  # type: ignore[method-assign]
+    sent = record_commands(channel)
     driver = driver_class(vendor)(channel, port="sim", interface=None)
     for _ in range(2):
         sent.clear()
