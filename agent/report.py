@@ -140,6 +140,9 @@ def summary_lines(obj: dict[str, Any]) -> list[str]:
     where = ""
     if reg["mcc"]:
         where = f" {reg['mcc']}-{reg['mnc']}"
+    if reg.get("area_code") is not None and reg.get("cell_id") is not None:
+        # Hex, as the modems print them and cell maps look them up.
+        where += f", area {reg['area_code']:X} cell {reg['cell_id']:X}"
     lines.append(f"registration: {reg['state'] or '-'} {reg['operator'] or ''}{where}".rstrip())
     if cnt["source"] and cnt["source"] != "none":
         lines.append(

@@ -16,7 +16,7 @@ def test_check_in_process_simulator_prints_identity(cli_env: dict[str, str]) -> 
     assert "IMSI:         460023210226023" in out
     assert "IMEI:         869955065336336" in out
     assert "RSSI -73 dBm" in out
-    assert "registration: home" in out
+    assert "registration: home CHINA MOBILE 460-00, area 1A2B cell 80D413D" in out
     assert "plan:         none for this SIM" in out  # no configuration: say how to get one
 
 
