@@ -167,6 +167,7 @@ class BalanceWatcher:
                     "minimum": settings.minimum,
                     "queried": balance.at.isoformat(),
                     "text": balance.text,
+                    "iccid": shown,
                 },
             )
         ]

@@ -190,6 +190,7 @@ def notice_finding(notice: Notice, iccid: str | None) -> Finding:
             "text": notice.text,
             "sender": notice.sender,
             "sent": notice.sent.isoformat(),
+            "iccid": iccid,
         },
         level=notice.level,
     )

@@ -145,7 +145,7 @@ def plan_findings(
                 "data_exhausted",
                 f"SIM {sim} has used all of its {_short_size(quota_bytes)} ({plan_name}); "
                 "card payments over mobile data will fail until it is topped up or renews.",
-                {"used_pct": round(pct, 1), "quota_bytes": quota_bytes},
+                {"used_pct": round(pct, 1), "quota_bytes": quota_bytes, "iccid": iccid},
                 level=100,
             )
         )
@@ -158,7 +158,7 @@ def plan_findings(
                     "data_low",
                     f"SIM {sim} has used {pct:.0f}% of {_short_size(quota_bytes)} "
                     f"({plan_name}){when}.",
-                    {"used_pct": round(pct, 1), "threshold": reached[-1]},
+                    {"used_pct": round(pct, 1), "threshold": reached[-1], "iccid": iccid},
                     level=reached[-1],
                 )
             )
@@ -168,7 +168,7 @@ def plan_findings(
                 Finding(
                     "expired",
                     f"SIM {sim}'s package ({plan_name}) expired on {expires:%d %b %Y}.",
-                    {"expires": expires.isoformat()},
+                    {"expires": expires.isoformat(), "iccid": iccid},
                 )
             )
         else:
@@ -179,7 +179,11 @@ def plan_findings(
                         "expiry_soon",
                         f"SIM {sim}'s package ({plan_name}) expires on {expires:%d %b %Y}, "
                         f"in {days_to_expiry} day{'s' if days_to_expiry != 1 else ''}.",
-                        {"days_to_expiry": days_to_expiry, "threshold": crossed[0]},
+                        {
+                            "days_to_expiry": days_to_expiry,
+                            "threshold": crossed[0],
+                            "iccid": iccid,
+                        },
                         # Fewer days left is the escalation: 30 → 7 → 1.
                         level=1000 - crossed[0],
                     )

@@ -30,7 +30,7 @@ from agent.evaluate import (
 from agent.findings import Finding
 from agent.ledger import Reading, calibrate
 from agent.report import status_object
-from agent.sinks import Report, alert_report, heartbeat_report
+from agent.sinks import Report, alert_iccid, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
@@ -454,9 +454,9 @@ def log_event(event: AlertEvent, status: dict[str, Any]) -> None:
         message=event.message,
         since=event.since.isoformat(),
         alert_id=event.id,
-        iccid=status["sim"]["iccid"],
+        iccid=alert_iccid(event, status["sim"]["iccid"]),
         imei=status["modem"]["imei"],
-        # iccid and imei come from the status; facts that repeat them must not collide.
+        # iccid and imei are given above; facts that repeat them must not collide.
         **{k: v for k, v in event.facts.items() if k not in ("code", "message", "iccid", "imei")},
     )
 

@@ -96,6 +96,7 @@ def test_notice_becomes_a_finding_with_the_carriers_text(
         "text": LOW_80,
         "sender": "10086",
         "sent": T0.isoformat(),
+        "iccid": ICCID,
     }
     assert LOW_80 in finding.message and "8986…2474" in finding.message
     # Read again (also after a restart): nothing new, the finding still stands.

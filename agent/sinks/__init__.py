@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.config.settings import ReportSettings
-from agent.sinks.base import Report, Sink, alert_report, compact_status, heartbeat_report
+from agent.sinks.base import (
+    Report,
+    Sink,
+    alert_iccid,
+    alert_report,
+    compact_status,
+    heartbeat_report,
+)
 
 # The concrete sinks are imported where they are built: agent.outbox imports agent.sinks.base,
 # so importing them here would make importing the outbox circular.
@@ -21,6 +28,7 @@ MQTT_OUTBOX = "outbox-mqtt.sqlite3"
 __all__ = [
     "Report",
     "Sink",
+    "alert_iccid",
     "alert_report",
     "compact_status",
     "heartbeat_report",

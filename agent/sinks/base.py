@@ -129,6 +129,14 @@ def heartbeat_report(
     )
 
 
+def alert_iccid(event: AlertEvent, current: str | None) -> str | None:
+    """The SIM an alert is about: the one its finding named (plan, balance and carrier
+    findings, a SIM not allowed), else the SIM in the modem now. After a swap, the alerts
+    of the SIM taken out resolve under that SIM's ICCID, not the new one's."""
+    own = event.facts.get("iccid")
+    return own if isinstance(own, str) and own else current
+
+
 def alert_report(event: AlertEvent, *, imei: str | None = None, iccid: str | None = None) -> Report:
     """An alert event as a report. The event's id is unique on one terminal only, so the
     report's id is scoped by the IMEI (else the ICCID) to stay unique at a receiver that
@@ -144,7 +152,7 @@ def alert_report(event: AlertEvent, *, imei: str | None = None, iccid: str | Non
             "severity": getattr(event.severity, "value", event.severity),
             "message": event.message,
             "since": event.since.isoformat(timespec="seconds"),
-            "iccid": iccid,
+            "iccid": alert_iccid(event, iccid),
             "imei": imei,
             "facts": event.facts,
         },
