@@ -80,7 +80,8 @@ class NoticePatterns:
             number = sender[2:]
         else:
             number = sender
-        return number.startswith(self.senders)
+        # Names ("Vodafone") as the network spells them or not; digits are unaffected.
+        return number.casefold().startswith(tuple(s.casefold() for s in self.senders))
 
 
 def _all(*patterns: str) -> tuple[re.Pattern[str], ...]:

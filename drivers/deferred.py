@@ -38,6 +38,10 @@ def import_deferring(module: str, deferred: Iterable[str]) -> types.ModuleType:
     when ``module`` first uses it. A module imported already is returned as it is."""
     loaded = sys.modules.get(module)
     if loaded is not None:
+        spec = getattr(loaded, "__spec__", None)
+        if getattr(spec, "_initializing", False):
+            # Another thread is importing it: wait for that import, as `import` would.
+            return importlib.import_module(module)
         return loaded
     stand_ins = {}
     for name in deferred:
@@ -52,25 +56,49 @@ def import_deferring(module: str, deferred: Iterable[str]) -> types.ModuleType:
 
 
 class _DeferredPattern:
-    """A regular expression compiled when one of its methods is first looked up; from then
-    on its methods are the compiled pattern's own, so a call costs what it would have."""
+    """A regular expression compiled when first used; from then on its methods are the
+    compiled pattern's own, so a call costs what it would have. Equal (and hashing alike)
+    to the compiled pattern; copied and pickled as one. Passing it to the module-level
+    ``re`` functions is not supported: use its methods."""
 
     _METHODS = ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split")
 
     def __init__(self, source: str, flags: int) -> None:
         self.pattern = source
-        self.flags = flags
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            import re
+
+            compiled = re.compile(self.pattern, self._flags)
+            for method in self._METHODS:
+                setattr(self, method, getattr(compiled, method))
+            self._compiled = compiled
+        return self._compiled
 
     def __getattr__(self, name: str) -> Any:
-        import re
+        # Only for what a compiled pattern has (groups, flags, groupindex, the methods);
+        # dunders and this object's own fields are not looked up there (copy and pickle
+        # probe for them on an instance that has no fields yet).
+        if name.startswith("__") or name in ("pattern", "_flags", "_compiled"):
+            raise AttributeError(name)
+        return getattr(self.compiled(), name)
 
-        compiled = re.compile(self.pattern, self.flags)
-        for method in self._METHODS:
-            setattr(self, method, getattr(compiled, method))
-        return getattr(compiled, name)
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _DeferredPattern):
+            return (self.pattern, self._flags) == (other.pattern, other._flags)
+        return self.compiled() == other
+
+    def __hash__(self) -> int:
+        return hash(self.compiled())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (deferred_regex, (self.pattern, self._flags))
 
     def __repr__(self) -> str:
-        return f"deferred_regex({self.pattern!r}, {self.flags!r})"
+        return f"deferred_regex({self.pattern!r}, {self._flags!r})"
 
 
 def deferred_regex(source: str, flags: int = 0) -> re.Pattern[str]:
@@ -80,4 +108,4 @@ def deferred_regex(source: str, flags: int = 0) -> re.Pattern[str]:
     of them (other vendors' formats, configuration units).
     """
     pattern: Any = _DeferredPattern(source, flags)
-    return pattern  # used only through the methods a compiled pattern has
+    return pattern  # used only through what a compiled pattern has

@@ -100,8 +100,8 @@ class Generic3gppModem:
         self._identity = identity  # known already when auto-detection read it
         # command -> (parser, answer text, reading) of the last _REPEATING answer
         self._last: dict[str, tuple[Callable[[str], object], str, object]] = {}
-        # command -> reading, for `read_once` within the snapshot being taken
-        self._this_snapshot: dict[str, object] = {}
+        # command -> reading, for `read_once` while a snapshot is being taken (else None)
+        self._this_snapshot: dict[str, object] | None = None
         if self.urc_prefixes:
             channel.add_urc_prefixes(self.urc_prefixes)
 
@@ -155,11 +155,15 @@ class Generic3gppModem:
 
     def read_once(self, command: str, parser: Callable[[str], T]) -> T | None:
         """`read`, asked of the modem at most once per snapshot: a vendor report that
-        feeds both the registration (cell) and the signal (levels) is sent once."""
-        if command in self._this_snapshot:
-            return self._this_snapshot[command]  # type: ignore[return-value]
+        feeds both the registration (cell) and the signal (levels) is sent once. Outside
+        a snapshot it is `read`."""
+        memo = self._this_snapshot
+        if memo is None:
+            return self.read(command, parser)
+        if command in memo:
+            return memo[command]  # type: ignore[return-value]
         value = self.read(command, parser)
-        self._this_snapshot[command] = value
+        memo[command] = value
         return value
 
     def _parse(self, command: str, parser: Callable[[str], T], text: str) -> T:
@@ -313,7 +317,13 @@ class Generic3gppModem:
         """One full reading. Unsupported values are None; an absent or locked SIM still
         gives identity and signal. Timeouts and port errors propagate: they mean the
         modem itself is unreachable, which the caller reports."""
-        self._this_snapshot.clear()
+        self._this_snapshot = {}
+        try:
+            return self._snapshot()
+        finally:
+            self._this_snapshot = None
+
+    def _snapshot(self) -> Snapshot:
         identity = self.identify()
         sim_state, detail = self.read_sim_state()
         iccid = imsi = None

@@ -14,7 +14,11 @@ its start-up on a terminal. `record` makes a real dataclass (``fields``, ``repla
 Honoured: field order, defaults and ``default_factory``, ``field(init=False)``,
 ``compare=False`` / ``repr=False`` / ``hash=``, ``__post_init__``, ``__match_args__``,
 ``FrozenInstanceError``, a ``__repr__`` or ``__eq__`` the class defines itself.
-Rejected when the class is defined: ``kw_only`` fields, ``InitVar``, ``__slots__``.
+Rejected when the class is defined: ``kw_only`` fields, ``InitVar``, ``__slots__``, a field
+named ``self``, frozen and mutable classes inheriting from each other (as dataclass does).
+Not as dataclass: a frozen record's ``__init__`` writes the instance dict directly, so a
+field that is a data descriptor is not supported; ``inspect.signature`` of a class not yet
+instantiated shows ``(*args, **kwargs)``.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ def _make_record(cls: C, frozen: bool) -> C:
         raise TypeError(f"record {cls.__name__} cannot have __slots__")
     if frozen and ("__setattr__" in own or "__delattr__" in own):
         raise TypeError(f"frozen record {cls.__name__} cannot define __setattr__/__delattr__")
+    _check_bases(cls, frozen)
     class_hash = own.get("__hash__", _MISSING)
     explicit_hash = not (class_hash is _MISSING or (class_hash is None and "__eq__" in own))
     doc = own.get("__doc__")
@@ -83,9 +88,13 @@ def _make_record(cls: C, frozen: bool) -> C:
     if not doc:
         cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in record_fields)})"
 
-    cls.__init__ = _deferred_init(cls, record_fields, frozen)  # type: ignore[misc]
+    cls.__record_frozen__ = frozen  # type: ignore[attr-defined]
+    if "__init__" not in own:  # one the class writes itself is kept, as dataclass keeps it
+        cls.__init__ = _deferred_init(cls, record_fields, frozen)  # type: ignore[misc]
     cls.__record_repr__ = tuple(f.name for f in record_fields if f.repr)  # type: ignore[attr-defined]
-    cls.__record_key__ = _getter(f.name for f in record_fields if f.compare)  # type: ignore[attr-defined]
+    # staticmethod: the getters are plain callables of the instance, never bound to it.
+    compared = _getter(f.name for f in record_fields if f.compare)
+    cls.__record_key__ = staticmethod(compared)  # type: ignore[attr-defined]
     if "__repr__" not in own:
         cls.__repr__ = _record_repr  # type: ignore[assignment]
     if "__eq__" not in own:
@@ -93,7 +102,7 @@ def _make_record(cls: C, frozen: bool) -> C:
     if not explicit_hash:
         if frozen:
             hashed = (f.name for f in record_fields if (f.compare if f.hash is None else f.hash))
-            cls.__record_hash_key__ = _getter(hashed)  # type: ignore[attr-defined]
+            cls.__record_hash_key__ = staticmethod(_getter(hashed))  # type: ignore[attr-defined]
             cls.__hash__ = _record_hash  # type: ignore[assignment]
         else:
             cls.__hash__ = None  # type: ignore[assignment]
@@ -102,6 +111,23 @@ def _make_record(cls: C, frozen: bool) -> C:
             cls, frozenset(f.name for f in record_fields)
         )
     return cls
+
+
+def _check_bases(cls: type, frozen: bool) -> None:
+    """dataclass's rule: frozen and mutable dataclasses do not inherit from each other.
+    (A record tells dataclass it is not frozen, so the rule is kept here.)"""
+    for base in cls.__mro__[1:]:
+        if "__dataclass_fields__" not in base.__dict__:
+            continue
+        base_frozen = base.__dict__.get("__record_frozen__")
+        if base_frozen is None:
+            base_frozen = base.__dict__["__dataclass_params__"].frozen
+        if base_frozen != frozen:
+            state = "frozen" if frozen else "mutable"
+            raise TypeError(
+                f"{state} record {cls.__name__} cannot inherit from "
+                f"{'frozen' if base_frozen else 'mutable'} {base.__name__}"
+            )
 
 
 def _check_fields(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> None:
@@ -113,6 +139,8 @@ def _check_fields(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> None
     for f in fields:
         if f.kw_only is True:
             raise TypeError(f"record {cls.__name__} cannot have kw_only fields")
+        if f.name == "self" or f.name.startswith("_self_dict"):
+            raise TypeError(f"record {cls.__name__} cannot have a field named {f.name!r}")
         if not f.init:
             continue
         if f.default is _MISSING and f.default_factory is _MISSING:
@@ -128,9 +156,11 @@ def _getter(names: Any) -> Callable[[Any], Any]:
     names = tuple(names)
     if not names:
         return lambda _: ()
-    # attrgetter of several names gives a tuple; of one name, the bare value, which
-    # compares and hashes just as well.
-    return attrgetter(*names)
+    if len(names) == 1:
+        # A 1-tuple, as dataclass compares: (nan,) == (nan,) holds for the same object.
+        get_one = attrgetter(names[0])
+        return lambda obj: (get_one(obj),)
+    return attrgetter(*names)  # a tuple already
 
 
 def _record_repr(self: Any) -> str:

@@ -202,6 +202,8 @@ def test_configured_senders_and_wording_are_recognised_beside_the_builtin_ones()
     assert low is not None and (low.kind, low.level) == ("data_low", 90)
     builtin = recognise(message(USED_UP, "10086"), iccid=ICCID, read_at=T0, patterns=patterns)
     assert builtin is not None and builtin.kind == "data_exhausted"
+    shouting = message(VODAFONE_LOW, "VODAFONE")  # names compare without case
+    assert recognise(shouting, iccid=ICCID, read_at=T0, patterns=patterns) is not None
     # 10010 is a built-in sender but not one of the configured ones.
     assert recognise(message(USED_UP, "10010"), iccid=ICCID, read_at=T0, patterns=patterns) is None
 

@@ -230,8 +230,7 @@ ERRORS = [
     ),
     pytest.param(
         "carrier_sms:\n  senders: [10086, '']\n",
-        f"{FILE}:2: carrier_sms.senders[1] must be a number prefix or a sender name, "
-        "not a string ('')",
+        f"{FILE}:2: carrier_sms.senders[1] must be a number prefix or a sender name, not nothing",
         id="carrier-empty-sender",
     ),
     pytest.param(
@@ -701,6 +700,10 @@ def test_carrier_sms_as_a_switch_or_a_mapping() -> None:
     ).carrier_sms
     assert tuned is not None
     assert tuned.senders == ("10086", "Vodafone", "+4479")
+    written = parse_config_text("carrier_sms:\n  senders: [0123, '+8610086', vodafone]\n")
+    assert written.carrier_sms is not None
+    # As written (not octal 83); +86 dropped as it is from the sender.
+    assert written.carrier_sms.senders == ("0123", "10086", "vodafone")
     assert tuned.builtin_patterns is False
     assert [p.pattern for p in tuned.patterns["data_low"]] == [
         "data (?:balance|allowance) (?:is )?low",

@@ -58,3 +58,41 @@ print(import_deferring("uses_json", ("json",)) is module)
         "True True",
         "True",
     ]
+
+
+def test_a_deferred_regex_copies_pickles_and_compares_as_the_compiled_one() -> None:
+    import copy
+    import pickle
+
+    pattern = deferred_regex(r"(\d+)x", re.IGNORECASE)
+    real = re.compile(r"(\d+)x", re.IGNORECASE)
+    assert copy.copy(pattern) == pattern and copy.deepcopy(pattern) == real
+    assert pickle.loads(pickle.dumps(pattern)) == real
+    assert pattern == real and real == pattern and hash(pattern) == hash(real)
+    assert pattern != deferred_regex(r"(\d+)y", re.IGNORECASE)
+    assert (pattern.flags, pattern.groups) == (real.flags, real.groups)
+
+
+def test_a_module_another_thread_is_importing_is_waited_for(tmp_path: Path) -> None:
+    script = """
+import sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from drivers.deferred import import_deferring
+results = []
+first = threading.Thread(target=lambda: results.append(import_deferring("slow", ())))
+first.start()
+time.sleep(0.1)  # the first import is under way
+second = import_deferring("slow", ())
+first.join()
+print(second.READY, results[0] is second)
+"""
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(0.4)\nREADY = True\n")
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

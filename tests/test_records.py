@@ -205,3 +205,60 @@ def test_definitions_dataclass_would_reject_are_rejected() -> None:
         @record
         class WithInitVar:
             a: dataclasses.InitVar[int]
+
+
+def test_an_init_the_class_writes_is_kept() -> None:
+    @record
+    class Parsed:
+        x: int
+
+        def __init__(self, text: str) -> None:
+            object.__setattr__(self, "x", int(text))
+
+    assert Parsed("5").x == 5
+    assert Parsed("5") != Parsed("7")
+
+
+def test_frozen_and_mutable_records_do_not_inherit_from_each_other() -> None:
+    @record
+    class Frozen:
+        a: int
+
+    @record(frozen=False)
+    class Mutable:
+        a: int
+
+    with pytest.raises(TypeError, match="mutable record Child cannot inherit from frozen Frozen"):
+
+        @record(frozen=False)
+        class Child(Frozen):
+            b: int = 0
+
+    with pytest.raises(TypeError, match="frozen record Other cannot inherit from mutable"):
+
+        @record
+        class Other(Mutable):
+            b: int = 0
+
+
+def test_a_single_field_compares_as_a_tuple_like_dataclass() -> None:
+    nan = float("nan")
+
+    @record
+    class One:
+        value: float
+
+    @dataclass(frozen=True)
+    class OneDC:
+        value: float
+
+    assert (One(nan) == One(nan)) == (OneDC(nan) == OneDC(nan))
+    assert hash(One(1.5)) == hash(One(1.5))
+
+
+def test_a_field_named_self_is_rejected() -> None:
+    with pytest.raises(TypeError, match="field named 'self'"):
+
+        @record
+        class Selfish:
+            self: int

@@ -547,6 +547,11 @@ def test_serving_cell_fills_the_registration_with_one_report_a_poll(vendor: str,
         snap = driver.snapshot()
         assert (snap.registration.area_code, snap.registration.cell_id) == (0x1A2B, 0x80D413D)
         assert sent.count(SERVING_CELL_REPORTS[vendor]) == 1, sent
+    # Outside a snapshot nothing is remembered: each call asks the modem.
+    sent.clear()
+    driver.read_registration()
+    driver.read_registration()
+    assert sent.count(SERVING_CELL_REPORTS[vendor]) == 2, sent
 
 
 def test_ublox_counters_after_losing_the_network(open_sim) -> None:

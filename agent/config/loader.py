@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from agent.config import values as v
 from agent.config.nodes import (
@@ -17,7 +17,6 @@ from agent.config.nodes import (
     ConfigError,
     ConfigProblem,
     Reader,
-    describe,
     is_null,
     suggest,
 )
@@ -251,14 +250,17 @@ def _senders(r: Reader, node: Node, path: str) -> Any:
         return BAD
     senders = []
     for i, item in enumerate(items):
-        value = r.value(item, f"{path}[{i}]")
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            value = str(value)  # 10086 unquoted
-        if value is not BAD and not (isinstance(value, str) and value.strip()):
-            value = r.problem(
-                item, f"{path}[{i}] must be a number prefix or a sender name, not {describe(value)}"
+        # The text as written: YAML would read 10086 as a number and 0123 as octal 83.
+        text = str(item.value).strip() if isinstance(item, ScalarNode) and not is_null(item) else ""
+        if not text:
+            kind = "a list" if isinstance(item, SequenceNode) else "a mapping"
+            what = "nothing" if isinstance(item, ScalarNode) else kind
+            senders.append(
+                r.problem(item, f"{path}[{i}] must be a number prefix or a sender name, not {what}")
             )
-        senders.append(value if value is BAD else value.strip())
+            continue
+        # The sender's +86 is dropped before comparing (agent/carrier_sms.py), so here too.
+        senders.append(text.removeprefix("+86") or text)
     return BAD if BAD in senders else tuple(senders)
 
 
