@@ -96,4 +96,15 @@ def get_logger(name: str) -> LazyLogger:
 
 def import_structlog() -> types.ModuleType:
     """``import structlog``, asyncio (for its async log methods only) loaded on first use."""
-    return import_deferring("structlog", ("asyncio",))
+    import logging  # structlog imports it anyway
+
+    # Python 3.12+: a LogRecord asks sys.modules["asyncio"] for the current task, and
+    # structlog makes one while it imports, while the stand-in is there. Not for those.
+    asks_task = getattr(logging, "logAsyncioTasks", False)
+    if asks_task:
+        logging.logAsyncioTasks = False  # type: ignore[attr-defined]
+    try:
+        return import_deferring("structlog", ("asyncio",))
+    finally:
+        if asks_task:
+            logging.logAsyncioTasks = asks_task  # type: ignore[attr-defined]
