@@ -4,9 +4,10 @@ compile a regular expression when it is first used.
 Some modules import a heavy one at the top and use it only in code posagent never runs:
 `structlog.stdlib` imports asyncio (and, through it, ssl) for its async log methods;
 `dataclasses` imports inspect (with ast, dis and tokenize) to write a docstring for a
-class that has none. On a terminal each costs milliseconds at every start and megabytes
-of resident memory, so `import_deferring` lets such a module import a stand-in that
-imports the real one when an attribute of it is first used.
+class that has none (up to Python 3.11; later versions use it for every class). On a
+terminal each costs milliseconds at every start and megabytes of resident memory, so
+`import_deferring` lets such a module import a stand-in that imports the real one when an
+attribute of it is first used.
 
 The stand-ins are in ``sys.modules`` only while the module imports: every other importer,
 before or after, gets the real module.

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from drivers.deferred import import_deferring
 
-# dataclasses imports inspect only to write a docstring for a class without one, and
-# `record` gives every class one first. Importing dataclasses here, before any other
-# posagent module does, spares each start of the agent inspect, ast, dis and tokenize.
+# Up to Python 3.11 dataclasses imports inspect only to write a docstring for a class
+# without one, and `record` gives every class one first. Importing dataclasses here, before
+# any other posagent module does, spares each start of the agent inspect, ast, dis and
+# tokenize. (From 3.12 on dataclasses reads each class's annotations through inspect, so
+# the stand-in loads it at the first record.)
 import_deferring("dataclasses", ("inspect",))
 
 import dataclasses  # noqa: E402
