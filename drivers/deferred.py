@@ -4,7 +4,7 @@ compile a regular expression when it is first used.
 Some modules import a heavy one at the top and use it only in code posagent never runs:
 `structlog.stdlib` imports asyncio (and, through it, ssl) for its async log methods;
 `dataclasses` imports inspect (with ast, dis and tokenize) to write a docstring for a
-class that has none (up to Python 3.11; later versions use it for every class). On a
+class that has none (and, on 3.12 and 3.13, to read annotations). On a
 terminal each costs milliseconds at every start and megabytes of resident memory, so
 `import_deferring` lets such a module import a stand-in that imports the real one when an
 attribute of it is first used.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 
 class _DeferredModule(types.ModuleType):
-    """Stands in for a module until an attribute of it is first used, then imports it."""
+    """Stands in for a module until an attribute of it is first used, then imports it.
+    Attributes given as ``answers`` are its own: using them imports nothing."""
+
+    def __init__(self, name: str, answers: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        self.__dict__.update(answers)
 
     def __getattr__(self, name: str) -> Any:
         if sys.modules.get(self.__name__) is self:
@@ -34,9 +39,14 @@ class _DeferredModule(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
-def import_deferring(module: str, deferred: Iterable[str]) -> types.ModuleType:
+def import_deferring(
+    module: str,
+    deferred: Iterable[str],
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> types.ModuleType:
     """``import module``; each of ``deferred`` that is not imported yet is imported only
-    when ``module`` first uses it. A module imported already is returned as it is."""
+    when ``module`` first uses it, except for the attributes ``answers[name]`` gives its
+    stand-in. A module imported already is returned as it is."""
     loaded = sys.modules.get(module)
     if loaded is not None:
         spec = getattr(loaded, "__spec__", None)
@@ -47,7 +57,8 @@ def import_deferring(module: str, deferred: Iterable[str]) -> types.ModuleType:
     stand_ins = {}
     for name in deferred:
         if name not in sys.modules:
-            stand_ins[name] = sys.modules[name] = _DeferredModule(name)
+            stand_in = _DeferredModule(name, (answers or {}).get(name, {}))
+            stand_ins[name] = sys.modules[name] = stand_in
     try:
         return importlib.import_module(module)
     finally:

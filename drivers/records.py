@@ -23,14 +23,40 @@ instantiated shows ``(*args, **kwargs)``.
 
 from __future__ import annotations
 
+import types
+
 from drivers.deferred import import_deferring
 
-# Up to Python 3.11 dataclasses imports inspect only to write a docstring for a class
-# without one, and `record` gives every class one first. Importing dataclasses here, before
-# any other posagent module does, spares each start of the agent inspect, ast, dis and
-# tokenize. (From 3.12 on dataclasses reads each class's annotations through inspect, so
-# the stand-in loads it at the first record.)
-import_deferring("dataclasses", ("inspect",))
+
+def _class_annotations(
+    obj: object,
+    *,
+    globals: dict[str, object] | None = None,
+    locals: dict[str, object] | None = None,
+    eval_str: bool = False,
+) -> dict[str, object]:
+    """``inspect.get_annotations`` as dataclasses calls it (Python 3.12 and 3.13: a class's
+    own annotations, not evaluated), without importing inspect; other calls go to it."""
+    if eval_str or globals is not None or locals is not None or not isinstance(obj, type):
+        import inspect
+
+        return inspect.get_annotations(obj, globals=globals, locals=locals, eval_str=eval_str)
+    # What inspect.get_annotations reads for a class (the point is not importing it).
+    own = obj.__dict__.get("__annotations__")  # noqa: RUF063
+    if own is None or isinstance(own, types.GetSetDescriptorType):
+        return {}
+    if not isinstance(own, dict):
+        raise ValueError(f"{obj!r}.__annotations__ is neither a dict nor None")
+    return dict(own)
+
+
+# dataclasses imports inspect to write a docstring for a class without one, which `record`
+# always gives, and (Python 3.12, 3.13) to read a class's annotations, which the stand-in
+# answers itself. Importing dataclasses here, before any other posagent module does, spares
+# each start of the agent inspect, ast, dis and tokenize.
+import_deferring(
+    "dataclasses", ("inspect",), answers={"inspect": {"get_annotations": _class_annotations}}
+)
 
 import dataclasses  # noqa: E402
 from collections.abc import Callable  # noqa: E402

@@ -265,3 +265,23 @@ def test_a_field_named_self_is_rejected() -> None:
         @record
         class Selfish:
             self: int
+
+
+def test_the_annotation_reader_dataclasses_is_given_matches_inspect() -> None:
+    import inspect
+
+    from drivers.records import _class_annotations
+
+    class Plain:
+        a: int
+        b: str | None = None
+
+    class Child(Plain):
+        c: float
+
+    class Bare:
+        pass
+
+    for cls in (Plain, Child, Bare, Point, Counter):
+        assert _class_annotations(cls) == inspect.get_annotations(cls)
+    assert _class_annotations(Plain, eval_str=True) == {"a": int, "b": str | None}

@@ -27,11 +27,8 @@ NOT_LOADED_BY_CHECK = (
     "drivers.ussd",
     "drivers.parsers.sms",
     "drivers.simulator.profiles.messaging",  # sim://: only once SMS or USSD is asked for
+    "inspect",  # dataclasses' (deferred by drivers.records)
 )
-if sys.version_info < (3, 12):
-    # dataclasses' (deferred by drivers.records); from 3.12 on, dataclasses reads every
-    # class's annotations through inspect, so it is loaded there.
-    NOT_LOADED_BY_CHECK += ("inspect",)
 
 SCRIPT = """
 import gc, json, sys
