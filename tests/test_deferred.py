@@ -27,6 +27,20 @@ def test_a_deferred_regex_compiles_on_first_use_and_then_is_the_compiled_pattern
     assert pattern.groups == 2  # anything else is the compiled pattern's
 
 
+def run_script(script: str, folder: Path) -> str:
+    """``script`` in a fresh Python (so that nothing is imported yet) with ``folder`` on
+    its path; what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_import_deferring_hands_the_module_a_stand_in_only_while_it_imports(
     tmp_path: Path,
 ) -> None:
@@ -40,23 +54,21 @@ print(module.dump({"a": 1}), "json" in sys.modules)
 import json
 print(sys.modules["json"] is json, json.dumps is module.json.dumps)
 print(import_deferring("uses_json", ("json",)) is module)
+answered = import_deferring("uses_csv", ("csv",), answers={"csv": {"QUOTE_ALL": "mine"}})
+print(answered.quoting(), "csv" in sys.modules)
 """
     (tmp_path / "uses_json.py").write_text(
         "import json\n\ndef dump(value):\n    return json.dumps(value)\n", encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
+    (tmp_path / "uses_csv.py").write_text(
+        "import csv\n\ndef quoting():\n    return csv.QUOTE_ALL\n", encoding="utf-8"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:4] == [
+    assert run_script(script, tmp_path).split("\n")[:5] == [
         "False True",
         '{"a": 1} True',
         "True True",
         "True",
+        "mine False",  # an answered attribute imports nothing
     ]
 
 
@@ -87,12 +99,4 @@ first.join()
 print(second.READY, results[0] is second)
 """
     (tmp_path / "slow.py").write_text("import time\ntime.sleep(0.4)\nREADY = True\n")
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True"]
+    assert run_script(script, tmp_path).split() == ["True", "True"]
