@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import process
-from agent.config import ConfigError, Settings, default_config_path
+from agent.config import ConfigError, Settings, default_config_path, resolve_state_dir
 from drivers.errors import AtCommandError, AtTimeout, ModemError
 from drivers.logs import get_logger
 from drivers.records import replace
@@ -38,8 +38,13 @@ def load_settings(args: argparse.Namespace) -> Settings:
     """The configuration the command runs with. No file at all → built-in defaults, said once."""
     path = config_path(args)
     if path is None:
-        err(f"no configuration at {default_config_path()[0]}; using built-in defaults")
-        return Settings()
+        settings = Settings()
+        state_dir, _ = resolve_state_dir(settings)
+        err(
+            f"no configuration at {default_config_path()[0]}; using built-in defaults "
+            f"(state in {state_dir})"
+        )
+        return settings
     from agent.config import load_config  # the YAML loader, only when there is a file
 
     return load_config(path)

@@ -172,7 +172,9 @@ def rules_of(settings: Settings) -> ModemRules:
 def open_store(settings: Settings) -> StateStore | None:
     state_dir, note = resolve_state_dir(settings)
     if note:
-        log.info("state_dir_fallback", note=note, state_dir=str(state_dir))
+        # Without a configuration file the command's own notice names the directory.
+        say = log.info if settings.source is not None else log.debug
+        say("state_dir_fallback", note=note, state_dir=str(state_dir))
     try:
         return StateStore.open(state_dir, checkpoint=settings.checkpoint)
     except Exception as error:  # the poll still reports the modem without a ledger

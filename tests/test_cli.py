@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
+import pytest
 from conftest import RunningSimulator, run_cli
 
 
@@ -171,3 +173,18 @@ def test_probe_json_is_one_document(cli_env: dict[str, str]) -> None:
     result = run_cli("probe", "--json", env=cli_env)
     assert result.returncode in (0, 1)
     assert "ports" in json.loads(result.stdout)
+
+
+def test_without_a_configuration_file_one_notice_says_where_the_state_goes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.commands import load_settings
+    from agent.config import resolve_state_dir
+
+    monkeypatch.setenv("POSAGENT_CONFIG", "")  # unset: /etc/posagent/config.yaml, absent here
+    settings = load_settings(argparse.Namespace(config=None))
+    state_dir, _ = resolve_state_dir(settings)
+    assert capsys.readouterr().err == (
+        "posagent: no configuration at /etc/posagent/config.yaml; using built-in defaults "
+        f"(state in {state_dir})\n"
+    )
