@@ -206,7 +206,6 @@ def start_agent(rig: Rig, settings: Settings) -> Agent:
         mqtt = MqttSink(
             report.mqtt,
             outbox=Outbox.in_dir(state_dir, name=MQTT_OUTBOX),
-            heartbeat=report.heartbeat,
             clock=epoch,
         )
         sinks.append(mqtt)

@@ -19,7 +19,7 @@ from mosquitto import Broker, broker, free_port
 
 from agent.config.settings import MqttSettings
 from agent.outbox import Outbox
-from agent.sinks.base import Report
+from agent.sinks.base import Report, heartbeat_report
 from agent.sinks.mqtt import MqttSink, MqttUnavailable, base_topic, significant
 
 if os.environ.get("CI", "").lower() == "true":
@@ -142,6 +142,34 @@ def test_status_republished_on_significant_change_only(running: Broker, tmp_path
         assert wait_until(lambda: len(sub.on(topic)) == 2)
         time.sleep(0.2)
         assert [json.loads(m.payload)["status"] for m in sub.on(topic)] == ["warning", "critical"]
+    finally:
+        sub.stop()
+        sink.close()
+
+
+def test_one_status_message_a_poll_even_with_a_heartbeat(running: Broker, tmp_path: Path) -> None:
+    # The pipeline hands a poll's status to publish_status, then that poll's heartbeat to
+    # deliver: a change and a heartbeat in the same poll are one message, not two.
+    sink = make_sink(running.port, tmp_path)
+    sub = Subscriber(running.port)
+    topic = f"posagent/{IMEI}/status"
+    beat = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
+    try:
+        sink.publish_status(STATUS)
+        assert wait_until(lambda: connected(sink) and len(sub.on(topic)) == 1)
+        changed = {**STATUS, "status": "critical", "findings": [], "time": "t2"}
+        sink.publish_status(changed)  # a significant change ...
+        sink.deliver(heartbeat_report(changed, beat))  # ... and a heartbeat due: one message
+        quiet = {**changed, "time": "t3"}
+        sink.publish_status(quiet)  # nothing significant: no message ...
+        sink.deliver(heartbeat_report(quiet, beat + timedelta(days=1)))  # ... the heartbeat's
+        assert wait_until(lambda: len(sub.on(topic)) >= 3)
+        time.sleep(0.3)
+        assert [json.loads(m.payload)["time"] for m in sub.on(topic)] == [
+            STATUS["time"],
+            "t2",
+            "t3",
+        ]
     finally:
         sub.stop()
         sink.close()

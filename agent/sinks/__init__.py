@@ -63,7 +63,6 @@ def sinks_from_settings(report: ReportSettings, state_dir: Path) -> list[Sink]:
             MqttSink(
                 report.mqtt,
                 outbox=Outbox.in_dir(state_dir, name=MQTT_OUTBOX),
-                heartbeat=report.heartbeat,
                 ca_file=report.mqtt.ca_file,
             )
         )

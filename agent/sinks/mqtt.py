@@ -4,7 +4,8 @@ Topics, with ``{imei}`` and ``{iccid}`` of the template filled from the status o
 
 - ``<topic>/status``: the compact status object, QoS 1, retained, so a dashboard that
   subscribes later sees the last one at once. Published when something that matters changed
-  (overall status, findings, SIM, registration state), on every heartbeat, and on (re)connect.
+  (overall status, findings, SIM, registration state), with every heartbeat report the pipeline
+  delivers (``report.heartbeat``), and on (re)connect; never twice in one poll.
   Counters and signal alone do not publish: on a metered link, one message a poll would cost
   more than the rest of the agent's traffic together.
 - ``<topic>/alert``: each alert report, QoS 1, not retained (an alert is an event).
@@ -101,7 +102,6 @@ class MqttSink:
         outbox: Outbox | None = None,
         client_factory: Callable[[str], Any] | None = None,
         ca_file: str | Path | None = None,
-        heartbeat: float = 6 * 3600.0,
         keepalive: int = KEEPALIVE,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -110,7 +110,6 @@ class MqttSink:
         self.outbox = outbox
         self._factory = client_factory or self._default_client
         self._ca_file = str(ca_file) if ca_file else None
-        self._heartbeat = heartbeat
         self._keepalive = keepalive
         self._clock = clock
         self.client: Any = None
@@ -118,7 +117,7 @@ class MqttSink:
         self._status_payload: bytes | None = None  # what on_connect publishes
         self._lock = threading.Lock()
         self._signature: tuple[Any, ...] | None = None
-        self._last_status_publish = float("-inf")
+        self._sent_this_poll: bytes | None = None  # the status publish_status sent just now
         self._in_flight: tuple[str, Any] | None = None  # (report id, paho MQTTMessageInfo)
         self._imei: str | None = None
         self._iccid: str | None = None
@@ -138,20 +137,22 @@ class MqttSink:
         payload = dumps_compact(compact_status(status))
         with self._lock:
             self._status_payload = payload
-        now = self._clock()
+        self._sent_this_poll = None
         signature = significant(status)
-        if signature != self._signature or now - self._last_status_publish >= self._heartbeat:
+        if signature != self._signature:
             self._signature = signature
-            self._last_status_publish = now
+            self._sent_this_poll = payload
             self._publish_status_payload()
 
     def deliver(self, report: Report) -> None:
         if report.kind != "alert":
-            # A heartbeat or status report: the retained status topic carries it.
+            # A heartbeat or status report: the retained status topic carries it, unless
+            # publish_status sent this very status a moment ago (the poll's change).
+            payload = dumps_compact(report.body)
             with self._lock:
-                self._status_payload = dumps_compact(report.body)
-            self._last_status_publish = self._clock()
-            self._publish_status_payload()
+                self._status_payload = payload
+            if payload != self._sent_this_poll:
+                self._publish_status_payload()
             return
         if self.outbox is None:
             if self.client is None or self.topic is None:
