@@ -846,3 +846,18 @@ def test_collecting_urcs_sees_urcs_handed_on_in_the_block() -> None:
     channel.emit_urc("+CUSD: 2")  # after the block: only on_urc hears it
     assert seen == ['+CUSD: 0,"Balance 12",15']
     assert urcs.lines == ['+CUSD: 0,"Balance 12",15', "+CUSD: 2"]
+
+
+class FailingPort(FakePort):
+    """A port whose device went away: every read fails as pyserial reports it."""
+
+    @property
+    def in_waiting(self) -> int:
+        raise serial.SerialException("device reports readiness to read but returned no data")
+
+
+def test_a_port_failing_in_the_quick_resync_raises_port_closed() -> None:
+    # initialize() on a port just opened takes the stale input first, outside command().
+    channel = AtChannel(FailingPort(FakeClock()), timeout=0.5)
+    with pytest.raises(PortClosed, match="read failed"):
+        channel.resync(quick=True)

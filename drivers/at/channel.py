@@ -141,9 +141,8 @@ class AtChannel:
         if self._dirty and not self.resync(attempts=1):
             raise AtTimeout(cmd, self._resync_timeout())
         limit = self._timeout if timeout is None else timeout
+        self._check_open()
         port = self._port
-        if not getattr(port, "is_open", True):
-            raise PortClosed(self._name, "port is closed")
         splitter = self._splitter
         clock = self._clock
         urc = self._urc
@@ -160,7 +159,7 @@ class AtChannel:
             # _drained_at is only recent when the splitter holds nothing (see below) and
             # nothing else has read the port since.
             if start - self._drained_at > BACK_TO_BACK:
-                stale = self._take_stale(port)
+                stale = self._take_stale()
             self._drained_at = _NEVER  # until this exchange ends with the port drained
             port.write(cmd.encode() + b"\r")
             while True:
@@ -279,7 +278,7 @@ class AtChannel:
         for attempt in range(max(1, attempts)):
             first_quick = quick and attempt == 0
             if first_quick:
-                self._take_stale(self._port)
+                self._take_stale()
             else:
                 self._drain(clock() + per_attempt)
             self._splitter.reset()
@@ -360,17 +359,21 @@ class AtChannel:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _take_stale(self, port: serial.SerialBase) -> list[str] | None:
+    def _take_stale(self) -> list[str] | None:
         """Set apart input that arrived before a command: it is not part of the answer.
 
         Complete lines go to URC handling now. Returns a list for feed() to put the line
         completing an unfinished fragment in, or None when there is no fragment.
         """
         splitter = self._splitter
-        waiting = port.in_waiting
-        if waiting:
-            for line in splitter.feed(port.read(min(waiting, CHUNK))):
-                self._unsolicited(line)
+        port = self._port
+        try:
+            waiting = port.in_waiting
+            data = port.read(min(waiting, CHUNK)) if waiting else b""
+        except (serial.SerialException, OSError) as exc:
+            raise PortClosed(self._name, f"read failed: {exc}") from exc
+        for line in splitter.feed(data) if data else ():
+            self._unsolicited(line)
         return [] if splitter.mark_stale() else None
 
     def _check_open(self) -> None:
