@@ -280,15 +280,12 @@ def accounting_changed(old: SimLedger | None, new: SimLedger) -> bool:
     """
     if old is None:
         return True
-    if (old.baseline is None) != (new.baseline is None):
-        return True
-    if old.baseline is not None and new.baseline is not None:
-        a, b = old.baseline, new.baseline
-        if (a.source, a.rx_bytes, a.tx_bytes, a.boot_id) != (
-            b.source,
-            b.rx_bytes,
-            b.tx_bytes,
-            b.boot_id,
-        ):
-            return True
-    return dict(old.daily) != dict(new.daily)
+    # The daily maps are read-only proxies, which compare as the dicts they wrap.
+    return _delta_basis(old.baseline) != _delta_basis(new.baseline) or old.daily != new.daily
+
+
+def _delta_basis(baseline: Baseline | None) -> tuple[object, ...] | None:
+    """What of a baseline the next delta depends on."""
+    if baseline is None:
+        return None
+    return (baseline.source, baseline.rx_bytes, baseline.tx_bytes, baseline.boot_id)

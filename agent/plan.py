@@ -281,8 +281,10 @@ def draw(plan: Plan, daily_usage: Mapping[date, int], first: date, last: date) -
     )
     plan_buckets: dict[date, DrawBucket] = {}
     day = first
+    cycle: Cycle | None = None
     while day <= last:
-        cycle = cycle_for_day(plan, day)
+        if cycle is None or not cycle.start <= day <= cycle.end:
+            cycle = cycle_for_day(plan, day)  # a cycle holds every day from start to end
         plan_bucket = plan_buckets.get(cycle.start)
         if plan_bucket is None:
             end = cycle.end if plan.expires is None else min(cycle.end, plan.expires)
