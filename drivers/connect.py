@@ -48,19 +48,13 @@ def open_channel(
     return port, channel
 
 
-def make_driver(
-    channel: AtChannel, options: ModemOptions, *, port: str, usb_vid: int | None = None
-) -> Generic3gppModem:
+def make_driver(channel: AtChannel, options: ModemOptions, *, port: str) -> Generic3gppModem:
     """The configured driver, or with `auto` the one the manufacturer string names."""
     name = options.driver
     identity = None
     if name == "auto":
         identity = Generic3gppModem(channel, port=port).identify()
         name = driver_for_manufacturer(identity.manufacturer) or "generic"
-        if name == "generic" and usb_vid is not None:
-            from drivers.registry import USB_VENDOR_DRIVERS
-
-            name = USB_VENDOR_DRIVERS.get(usb_vid, "generic")
     cls = driver_class(name)
     return cls(channel, port=port, interface=options.interface, identity=identity)
 

@@ -138,8 +138,6 @@ class Generic3gppModem:
 
     def read(self, command: str, parser: Callable[[str], T]) -> T | None:
         """Query and parse; None for unsupported, for a CME error and for garbled text."""
-        if command in self._unsupported:
-            return None
         try:
             response = self.query(command)
         except CmeError as err:
@@ -219,11 +217,11 @@ class Generic3gppModem:
             return SimState.ERROR, response.text or None
 
     def read_iccid(self) -> str | None:
-        for commands in (self.vendor_iccid_commands, self.generic_iccid_commands):
-            for command in commands:
-                iccid = self.read(command, parse_iccid)
-                if iccid:
-                    return iccid
+        # Vendor commands first; a generic one the vendor list already tried is not sent again.
+        for command in dict.fromkeys((*self.vendor_iccid_commands, *self.generic_iccid_commands)):
+            iccid = self.read(command, parse_iccid)
+            if iccid:
+                return iccid
         return None
 
     def read_imsi(self) -> str | None:

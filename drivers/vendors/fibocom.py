@@ -17,7 +17,6 @@ from drivers.types import Registration, Signal
 class FibocomModem(Generic3gppModem):
     name = "fibocom"
     vendor_iccid_commands = ("AT+CCID", "AT+ICCID")
-    generic_iccid_commands = ("AT+CRSM=176,12258,0,0,10",)  # the others are tried above
     # vendors.md §1.10 lists no Fibocom-specific URC; the 3GPP defaults apply.
     urc_prefixes = ()
 

@@ -17,7 +17,6 @@ from drivers.types import Counters
 class MeigModem(Generic3gppModem):
     name = "meig"
     vendor_iccid_commands = ("AT+ICCID", "AT+CCID")
-    generic_iccid_commands = ("AT+CRSM=176,12258,0,0,10",)  # the others are tried above
     # SLM770A data-call URCs (vendors.md §3.8, third-party driver [O]).
     urc_prefixes = ("^DCONN", "^DEND")
 

@@ -13,6 +13,5 @@ from drivers.generic import Generic3gppModem
 class NeowayModem(Generic3gppModem):
     name = "neoway"
     vendor_iccid_commands = ("AT+CCID",)
-    generic_iccid_commands = ("AT+CRSM=176,12258,0,0,10", "AT+ICCID")
     # vendors.md §1.10 lists no Neoway-specific URC; the 3GPP defaults apply.
     urc_prefixes = ()

@@ -25,7 +25,6 @@ UGCNTRD = "AT+UGCNTRD"
 class UbloxModem(Generic3gppModem):
     name = "ublox"
     vendor_iccid_commands = ("AT+CCID",)
-    generic_iccid_commands = ("AT+CRSM=176,12258,0,0,10", "AT+ICCID")
     # vendors.md §1.10 lists no u-blox-specific URC; the 3GPP defaults apply.
     urc_prefixes = ()
     _has_ugcntrd: bool | None = None  # unknown until probed; per instance once known
