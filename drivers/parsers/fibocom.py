@@ -6,7 +6,7 @@ Fibocom modules have no byte counter over AT (vendors.md §2): only radio state 
 from __future__ import annotations
 
 from drivers.errors import ParseError
-from drivers.parsers.radio import RadioInfo, first_payload, radio_info, scaled, split_fields, to_int
+from drivers.parsers.radio import RadioInfo, first_payload, scaled, split_fields, to_int
 from drivers.types import Rat
 
 
@@ -33,6 +33,6 @@ def parse_xcesq(text: str) -> RadioInfo:
         rat = Rat.GSM
     else:
         rat = None
-    return radio_info(
+    return RadioInfo(
         rat=rat, rssi_dbm=rssi_dbm, rsrp_dbm=rsrp_dbm, rsrq_db=rsrq_db, sinr_db=sinr_db
     )

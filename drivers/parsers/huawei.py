@@ -10,11 +10,9 @@ from drivers.errors import ParseError
 from drivers.parsers.radio import (
     CounterReading,
     RadioInfo,
-    counter_reading,
     first_payload,
     is_empty,
     opt_int,
-    radio_info,
     rat_from_name,
     response_lines,
     scaled,
@@ -42,17 +40,17 @@ def parse_hcsq(text: str) -> RadioInfo:
     mode = fields[0].upper()
     rest = fields[1:]
     if mode == "NOSERVICE":
-        return radio_info(registered=False)
+        return RadioInfo(registered=False)
     if mode == "GSM":
         (rssi,) = _hcsq_values(rest, 1, text)
-        return radio_info(rat=Rat.GSM, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
+        return RadioInfo(rat=Rat.GSM, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
     if mode in ("WCDMA", "TD-SCDMA"):
         # <rscp>,<ecio> follow; RadioInfo carries only rssi for UMTS.
         (rssi,) = _hcsq_values(rest, 1, text)
-        return radio_info(rat=Rat.UMTS, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
+        return RadioInfo(rat=Rat.UMTS, rssi_dbm=scaled(rssi, -121, 1, 0, 96))
     if mode == "LTE":
         rssi, rsrp, sinr, rsrq = _hcsq_values(rest, 4, text)
-        return radio_info(
+        return RadioInfo(
             rat=Rat.LTE,
             rssi_dbm=scaled(rssi, -121, 1, 0, 96),
             rsrp_dbm=scaled(rsrp, -141, 1, 0, 97),
@@ -76,7 +74,7 @@ def parse_sysinfoex(text: str) -> RadioInfo:
     sysmode = opt_int(fields[5], "^SYSINFOEX", text)
     name = fields[6] if len(fields) > 6 else ""
     rat = rat_from_name(name) if not is_empty(name) else _SYSMODES.get(sysmode or 0)
-    return radio_info(rat=rat, registered=srv_status == 2)
+    return RadioInfo(rat=rat, registered=srv_status == 2)
 
 
 def _flow_fields(text: str) -> list[str]:
@@ -105,7 +103,7 @@ def parse_dsflowqry(text: str) -> CounterReading:
     if len(fields) != 6:
         raise ParseError("^DSFLOWQRY", text)
     values = [to_hex(f, "^DSFLOWQRY", text) for f in fields]
-    return counter_reading(rx_bytes=values[5], tx_bytes=values[4], detail="DSFLOWQRY total")
+    return CounterReading(rx_bytes=values[5], tx_bytes=values[4], detail="DSFLOWQRY total")
 
 
 @record
@@ -121,7 +119,7 @@ class DsFlowReport:
     qos_rx_rate_bps: int | None = None
 
     def reading(self) -> CounterReading:
-        return counter_reading(
+        return CounterReading(
             rx_bytes=self.rx_bytes, tx_bytes=self.tx_bytes, detail="DSFLOWRPT session"
         )
 

@@ -11,13 +11,11 @@ from drivers.parsers.radio import (
     CounterReading,
     RadioInfo,
     band_name,
-    counter_reading,
     first_payload,
     is_empty,
     opt_hex,
     opt_int,
     payloads,
-    radio_info,
     rat_from_name,
     scaled,
     split_fields,
@@ -44,7 +42,7 @@ def parse_qgdcnt(text: str) -> CounterReading:
     sent, recv = (to_int(f, "+QGDCNT", text) for f in fields)
     if sent < 0 or recv < 0:
         raise ParseError("+QGDCNT", text)
-    return counter_reading(rx_bytes=recv, tx_bytes=sent, detail="QGDCNT")
+    return CounterReading(rx_bytes=recv, tx_bytes=sent, detail="QGDCNT")
 
 
 def parse_qaugdcnt(text: str) -> int:
@@ -76,27 +74,27 @@ def parse_qcsq(text: str) -> RadioInfo:
         return values[:n]
 
     if mode == "NOSERVICE":
-        return radio_info(registered=False)
+        return RadioInfo(registered=False)
     if mode == "GSM":
         (rssi,) = need(1)
-        return radio_info(rat=Rat.GSM, rssi_dbm=rssi)
+        return RadioInfo(rat=Rat.GSM, rssi_dbm=rssi)
     if mode in ("WCDMA", "TDSCDMA"):
         # <rscp>,<ecio> have no RadioInfo field; rssi is what the agent compares.
         (rssi,) = need(1)
-        return radio_info(rat=Rat.UMTS, rssi_dbm=rssi)
+        return RadioInfo(rat=Rat.UMTS, rssi_dbm=rssi)
     if mode in ("LTE", "CAT-M1", "CAT-NB1", "EMTC", "NBIOT"):
         rssi, rsrp, sinr, rsrq = need(4)
-        return radio_info(
+        return RadioInfo(
             rat=Rat.LTE, rssi_dbm=rssi, rsrp_dbm=rsrp, rsrq_db=rsrq, sinr_db=_qcsq_sinr(sinr)
         )
     if mode == "NR5G-SA":
         rsrp, sinr, rsrq = need(3)
-        return radio_info(rat=Rat.NR5G, rsrp_dbm=rsrp, rsrq_db=rsrq, sinr_db=_qcsq_sinr(sinr))
+        return RadioInfo(rat=Rat.NR5G, rsrp_dbm=rsrp, rsrq_db=rsrq, sinr_db=_qcsq_sinr(sinr))
     if mode == "NR5G-NSA":
         # RM500: four LTE anchor values, then the NR leg's rsrp,sinr,rsrq. The anchor is
         # reported because the NR leg reads -32768 whenever no NR data is scheduled.
         rssi, rsrp, sinr, rsrq = need(4)
-        return radio_info(
+        return RadioInfo(
             rat=Rat.NR5G, rssi_dbm=rssi, rsrp_dbm=rsrp, rsrq_db=rsrq, sinr_db=_qcsq_sinr(sinr)
         )
     raise ParseError("+QCSQ", text)
@@ -113,7 +111,7 @@ def _qeng_lte(f: list[str], text: str, registered: bool | None) -> RadioInfo:
         raise ParseError('+QENG: "servingcell" (LTE)', text)
     what = '+QENG: "servingcell"'
     mcc, mnc = f[1] or None, f[2] or None
-    return radio_info(
+    return RadioInfo(
         rat=Rat.LTE,
         mcc=mcc,
         mnc=mnc,
@@ -136,7 +134,7 @@ def _qeng_nr_sa(f: list[str], text: str, registered: bool | None) -> RadioInfo:
     if len(f) < 12:
         raise ParseError('+QENG: "servingcell" (NR5G-SA)', text)
     what = '+QENG: "servingcell"'
-    return radio_info(
+    return RadioInfo(
         rat=Rat.NR5G,
         mcc=f[1] or None,
         mnc=f[2] or None,
@@ -156,7 +154,7 @@ def _qeng_2g3g(rat: Rat, f: list[str], text: str, registered: bool | None) -> Ra
     if len(f) < 4:
         raise ParseError('+QENG: "servingcell"', text)
     what = '+QENG: "servingcell"'
-    return radio_info(
+    return RadioInfo(
         rat=rat,
         mcc=f[0] or None,
         mnc=f[1] or None,
@@ -186,7 +184,7 @@ def parse_qeng_servingcell(text: str) -> RadioInfo:
         # SEARCH / LIMSRV alone, or the first line of the EN-DC form.
         lte = next((f for f in lines if f and f[0].upper() == "LTE"), None)
         if lte is None:
-            return radio_info(registered=registered)
+            return RadioInfo(registered=registered)
         info = _qeng_lte(lte[1:], text, registered)
         if any(f and f[0].upper() == "NR5G-NSA" for f in lines):
             info = replace(info, rat=Rat.NR5G)
@@ -210,14 +208,14 @@ def parse_qnwinfo(text: str) -> RadioInfo:
     fields = split_fields(first_payload(text, "+QNWINFO:", "+QNWINFO"))
     act = fields[0]
     if act.upper().replace(" ", "") == "NOSERVICE":
-        return radio_info(registered=False)
+        return RadioInfo(registered=False)
     if len(fields) < 3:
         raise ParseError("+QNWINFO", text)
     rat = rat_from_name(act)
     if rat is None:
         raise ParseError("+QNWINFO", text)
     mcc, mnc = split_plmn(fields[1])
-    return radio_info(rat=rat, mcc=mcc, mnc=mnc, band=band_name(fields[2], rat))
+    return RadioInfo(rat=rat, mcc=mcc, mnc=mnc, band=band_name(fields[2], rat))
 
 
 def _ucs2(value: str) -> str | None:

@@ -8,12 +8,10 @@ values below, or raises `drivers.errors.ParseError` when the text holds no valid
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
-from drivers.parsers.common_text import frozen
-from drivers.records import fields, record
+from drivers.records import record
 from drivers.types import Rat
 
 
@@ -46,28 +44,6 @@ class CounterReading:
     rx_bytes: int
     tx_bytes: int
     detail: str | None = None  # which command (and which counters) answered
-
-
-_new = object.__new__
-_RADIO_FIELDS = frozenset(f.name for f in fields(RadioInfo))
-
-
-def radio_info(**values: Any) -> RadioInfo:
-    """Equal to ``RadioInfo(**values)``, built without the frozen dataclass ``__init__``
-    (``object.__setattr__`` for each of eleven fields: more than a whole parse costs)."""
-    if not _RADIO_FIELDS.issuperset(values):
-        raise TypeError(f"unexpected RadioInfo fields: {sorted(set(values) - _RADIO_FIELDS)}")
-    return frozen(RadioInfo, values)
-
-
-def counter_reading(rx_bytes: int, tx_bytes: int, detail: str | None = None) -> CounterReading:
-    """Equal to ``CounterReading(rx_bytes, tx_bytes, detail)``; see `radio_info`."""
-    reading = _new(CounterReading)
-    attrs = reading.__dict__
-    attrs["rx_bytes"] = rx_bytes
-    attrs["tx_bytes"] = tx_bytes
-    attrs["detail"] = detail
-    return reading
 
 
 # An echoed command line ("AT+QGDCNT?") when ATE0 was not applied.

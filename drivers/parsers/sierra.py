@@ -14,7 +14,6 @@ from drivers.parsers.radio import (
     band_name,
     first_payload,
     is_empty,
-    radio_info,
     rat_from_name,
     response_lines,
     split_fields,
@@ -106,7 +105,7 @@ def parse_gstatus(text: str) -> RadioInfo:
     mode = None if not system_mode or is_empty(system_mode[1]) else system_mode[1]
     rat = rat_from_name(mode) if mode else None
     band = _raw(_LTE_BAND, body)
-    info = radio_info(
+    info = RadioInfo(
         rat=rat,
         band=band_name(band[0], Rat.LTE) if band else None,
         rssi_dbm=_number(_RSSI, body, text),

@@ -14,7 +14,6 @@ from drivers.parsers.radio import (
     opt_float,
     opt_hex,
     opt_int,
-    radio_info,
     rat_from_name,
     split_fields,
     split_plmn,
@@ -54,7 +53,7 @@ def parse_cpsi(text: str) -> RadioInfo:
     fields = split_fields(first_payload(text, "+CPSI:", what))
     mode = fields[0].upper()
     if mode == "NO SERVICE":
-        return radio_info(registered=False)
+        return RadioInfo(registered=False)
     rat = rat_from_name(mode)
     if rat is None or len(fields) < 5:
         raise ParseError(what, text)
@@ -71,7 +70,7 @@ def parse_cpsi(text: str) -> RadioInfo:
             opt_float(fields[11], what, text),
             opt_float(fields[12], what, text),
         )
-        return radio_info(
+        return RadioInfo(
             **base,
             band=band_name(fields[6], Rat.LTE),
             rsrq_db=rsrq,
@@ -81,9 +80,9 @@ def parse_cpsi(text: str) -> RadioInfo:
         )
     if rat is Rat.GSM:
         rxlev = opt_int(fields[6], what, text) if len(fields) > 6 else None
-        return radio_info(**base, rssi_dbm=rxlev if rxlev is not None and rxlev < 0 else None)
+        return RadioInfo(**base, rssi_dbm=rxlev if rxlev is not None and rxlev < 0 else None)
     band = fields[5] if len(fields) > 5 and not is_empty(fields[5]) else None
-    return radio_info(**base, band=band)
+    return RadioInfo(**base, band=band)
 
 
 # AT+CNSMOD <stat>, SIM7600 table (vendors.md §3.2; MM simtech plugin uses the command).

@@ -6,13 +6,11 @@ from drivers.errors import ParseError
 from drivers.parsers.radio import (
     CounterReading,
     RadioInfo,
-    counter_reading,
     first_payload,
     is_empty,
     opt_hex,
     opt_int,
     payloads,
-    radio_info,
     scaled,
     split_fields,
     split_plmn,
@@ -38,7 +36,7 @@ def parse_gdatavol(text: str) -> CounterReading:
             raise ParseError("#GDATAVOL", text)
         sent_sum += sent
         recv_sum += recv
-    return counter_reading(rx_bytes=recv_sum, tx_bytes=sent_sum, detail="GDATAVOL")
+    return CounterReading(rx_bytes=recv_sum, tx_bytes=sent_sum, detail="GDATAVOL")
 
 
 def _imsi_index(fields: list[str]) -> int | None:
@@ -66,7 +64,7 @@ def parse_rfsts(text: str) -> RadioInfo:
     imsi = _imsi_index(fields)
 
     if imsi == 10:
-        return radio_info(
+        return RadioInfo(
             rat=Rat.GSM,
             mcc=mcc,
             mnc=mnc,
@@ -75,7 +73,7 @@ def parse_rfsts(text: str) -> RadioInfo:
             cell_id=opt_hex(fields[9], what, text),
         )
     if imsi is not None and imsi >= 15:
-        return radio_info(
+        return RadioInfo(
             rat=Rat.UMTS,
             mcc=mcc,
             mnc=mnc,
@@ -98,7 +96,7 @@ def parse_rfsts(text: str) -> RadioInfo:
             # LE910 prints SINR as a 0..250 level (dB = v/5 - 20): the Turkcell capture
             # reads 108/121/103 next to RSRQ -15/-16, i.e. 1.6/4.2/0.6 dB [O public driver].
             sinr = scaled(opt_int(fields[imsi + 4], what, text), -100, 5, 0, 250)
-    return radio_info(
+    return RadioInfo(
         rat=Rat.LTE,
         mcc=mcc,
         mnc=mnc,

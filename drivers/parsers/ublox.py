@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drivers.errors import ParseError
-from drivers.parsers.radio import CounterReading, counter_reading, payloads, split_fields, to_int
+from drivers.parsers.radio import CounterReading, payloads, split_fields, to_int
 
 
 def parse_ugcntrd(text: str, cid: int | None = None) -> CounterReading:
@@ -30,8 +30,8 @@ def parse_ugcntrd(text: str, cid: int | None = None) -> CounterReading:
         if cid not in rows:
             raise ParseError(f"+UGCNTRD for cid {cid}", text)
         sent, recv = rows[cid]
-        return counter_reading(rx_bytes=recv, tx_bytes=sent, detail=f"UGCNTRD cid {cid} total")
-    return counter_reading(
+        return CounterReading(rx_bytes=recv, tx_bytes=sent, detail=f"UGCNTRD cid {cid} total")
+    return CounterReading(
         rx_bytes=sum(r for _, r in rows.values()),
         tx_bytes=sum(s for s, _ in rows.values()),
         detail="UGCNTRD total, all cids",
