@@ -81,10 +81,6 @@ class BalanceWatcher:
         self.timeout = timeout
         self._memory: dict[str, str] = {}
 
-    @property
-    def enabled(self) -> bool:
-        return self.settings is not None
-
     def _get(self, key: str) -> str | None:
         return self.store.get_meta(key) if self.store is not None else self._memory.get(key)
 

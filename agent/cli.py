@@ -14,9 +14,6 @@ from datetime import datetime
 
 from agent import __version__, process
 from agent.logsetup import configure_logging
-from drivers.logs import get_logger
-
-log = get_logger("posagent.cli")
 
 Handler = Callable[[argparse.Namespace], int]
 

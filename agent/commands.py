@@ -12,10 +12,7 @@ from typing import Any
 from agent import process
 from agent.config import ConfigError, Settings, default_config_path, resolve_state_dir
 from drivers.errors import AtCommandError, AtTimeout, ModemError
-from drivers.logs import get_logger
 from drivers.records import replace
-
-log = get_logger("posagent.cli")
 
 EXIT_CONFIG = 2
 

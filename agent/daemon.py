@@ -28,7 +28,7 @@ from drivers.connect import ModemOptions, connect
 from drivers.errors import AtTimeout, ModemError, PortError, PortNotFound
 from drivers.generic import Generic3gppModem
 from drivers.logs import get_logger
-from drivers.records import field, record
+from drivers.records import record
 from drivers.types import Snapshot
 
 log = get_logger("posagent.daemon")
@@ -153,19 +153,15 @@ class FaultTracker:
     detail: str | None = None
     since: float | None = None
     failures: int = 0
-    history: list[str] = field(default_factory=list)
 
     def fail(self, kind: str, detail: str, now: float) -> None:
         self.failures += 1
         if self.current is None:
             log.warning("modem_fault", fault=kind, detail=detail, failures=self.failures)
-            self.history.append(kind)
             self.since = now
         elif kind != self.current:
             log.debug("modem_fault_changed", fault=kind, detail=detail, failures=self.failures)
         self.current, self.detail = kind, detail
-        if len(self.history) > 64:  # a long life of faults must not grow memory
-            del self.history[:-32]
 
     def clear(self, now: float) -> None:
         if self.current is not None:
@@ -211,7 +207,6 @@ class Daemon:
         self.reload_requested = False
         self.polls = 0
         self.soft_resets = 0
-        self.last_result: PollResult | None = None
         self._next_poll = self.clock.monotonic()
         self._next_connect = self.clock.monotonic()
         self._backoff = 0.0
@@ -268,7 +263,6 @@ class Daemon:
         except Exception as error:  # a bug in one poll must not end the daemon
             self._internal_error("poll", error)
             return None
-        self.last_result = result
         self._tell_systemd(result)
         return result
 

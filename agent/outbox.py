@@ -155,13 +155,6 @@ class Outbox:
             return None
         return _report(row)
 
-    def peek(self) -> Report | None:
-        """The oldest report, due or not."""
-        row = self._db.execute(
-            "SELECT kind, id, created, body, next_attempt FROM outbox ORDER BY seq LIMIT 1"
-        ).fetchone()
-        return None if row is None else _report(row)
-
     def next_attempt(self) -> float | None:
         """When the oldest report is due (seconds, as ``now``); None when empty."""
         row = self._db.execute("SELECT next_attempt FROM outbox ORDER BY seq LIMIT 1").fetchone()

@@ -63,6 +63,7 @@ def boot_id() -> str | None:
         return None
 
 
+@functools.cache  # the machine does not change while the agent runs
 def interface_counter_bits() -> int | None:
     """Interface counters on a 32-bit kernel may wrap at 2^32; 64-bit kernels keep 64 bits."""
     return None if os.uname().machine in _64BIT_MACHINES else 32

@@ -23,13 +23,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from drivers.records import fields
 from drivers.simulator.modem import SimulatedModem
 from drivers.simulator.scenario import ScenarioError, load_scenario
-from drivers.simulator.state import ModemState
+from drivers.simulator.state import STATE_FIELDS  # what {"get": …} answers
 
 _IDLE = 0.1  # seconds between timeline checks when nothing is due
-_READABLE = frozenset(f.name for f in fields(ModemState))  # what {"get": …} answers
 _CHUNK = 4096
 
 
@@ -341,7 +339,7 @@ class ControlServer:
         if len(obj) != 1:
             return "error: get: ask on a line of its own"
         keys = obj["get"] if isinstance(obj["get"], list) else [obj["get"]]
-        unknown = [k for k in keys if not isinstance(k, str) or k not in _READABLE]
+        unknown = [k for k in keys if not isinstance(k, str) or k not in STATE_FIELDS]
         if unknown or not keys:
             return f"error: get: not a state key: {unknown or keys}"
         with self.lock:

@@ -99,7 +99,8 @@ class Nvm:
     autosave_interval: int = 0  # Quectel AT+QAUGDCNT, seconds; 0 = off
 
 
-STATE_KEYS = frozenset(f.name for f in fields(ModemState)) | {"tac", "echo", "cmee"}
+STATE_FIELDS = frozenset(f.name for f in fields(ModemState))  # ModemState's own keys
+STATE_KEYS = STATE_FIELDS | {"tac", "echo", "cmee"}
 EVENT_KEYS = frozenset({"event", "garbage", "urc", "bytes", "line", "message"})
 
 
@@ -303,11 +304,8 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 def apply_state(state: ModemState, changes: Mapping[str, Any]) -> ModemState:
     """A new state with the (validated) state keys of `changes` applied; events are ignored."""
-    values = {k: v for k, v in changes.items() if k in _STATE_FIELDS}
+    values = {k: v for k, v in changes.items() if k in STATE_FIELDS}
     return replace(state, **values)
-
-
-_STATE_FIELDS = frozenset(f.name for f in fields(ModemState))
 
 
 def swap_iccid(iccid: str) -> str:
