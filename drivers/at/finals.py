@@ -9,7 +9,7 @@ vendors.md §1.9 (MM `include/ModemManager-errors.h`, QAT 15.4 / 15.5).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from drivers.errors import AtCommandError, CmeError, CmsError
@@ -165,7 +165,11 @@ def cms_meaning(code: int) -> str:
 
 
 def _coded(
-    kind: FinalKind, line: str, rest: str, table: Mapping[int, str], by_text: Mapping[str, int]
+    kind: FinalKind,
+    line: str,
+    rest: str,
+    meaning: Callable[[int], str],
+    by_text: Mapping[str, int],
 ) -> Final | None:
     rest = rest.strip()
     if not rest:
@@ -173,8 +177,7 @@ def _coded(
         return None
     if rest.isascii() and rest.isdigit():
         code = int(rest)
-        fallback = "unknown CME error" if kind is FinalKind.CME_ERROR else "unknown CMS error"
-        return Final(kind, line, code, table.get(code, f"{fallback} {code}"))
+        return Final(kind, line, code, meaning(code))
     text = rest.strip('"')
     return Final(kind, line, by_text.get(text.lower()), text)
 
@@ -191,8 +194,8 @@ def classify(line: str) -> Final | None:
         if not line.startswith(_PLUS_FINALS):
             return None
         if line[3] == "E":
-            return _coded(FinalKind.CME_ERROR, line, line[11:], CME_ERRORS, _CME_BY_TEXT)
-        return _coded(FinalKind.CMS_ERROR, line, line[11:], CMS_ERRORS, _CMS_BY_TEXT)
+            return _coded(FinalKind.CME_ERROR, line, line[11:], cme_meaning, _CME_BY_TEXT)
+        return _coded(FinalKind.CMS_ERROR, line, line[11:], cms_meaning, _CMS_BY_TEXT)
     if first not in _FIRST_CHARS:
         return None
     kind = _EXACT.get(line)

@@ -103,8 +103,9 @@ def _field(value: str, quoted: bool) -> Field:
     return field
 
 
-def _raw_items(payload: str) -> list[str]:
-    """``payload`` cut at commas outside double quotes; quotes and spaces kept."""
+def split_raw(payload: str) -> list[str]:
+    """``payload`` cut at commas outside double quotes; quotes and spaces kept (the one
+    splitter: `split_fields`, `split_values` and the vendor parsers' fields build on it)."""
     if '"' not in payload:
         return payload.split(",")
     # Between the n-th and the n+1-th quote, commas separate fields only for even n.
@@ -134,7 +135,7 @@ def split_fields(payload: str) -> list[Field]:
     if '"' not in payload:
         return [_field(item.strip(), False) for item in payload.split(",")]
     fields = []
-    for item in _raw_items(payload):
+    for item in split_raw(payload):
         item = item.strip()
         if len(item) >= 2 and item[0] == '"' and item[-1] == '"':
             fields.append(_field(item[1:-1].strip(), True))
@@ -148,7 +149,7 @@ def split_values(payload: str) -> list[str]:
     if '"' not in payload:
         return [item.strip() for item in payload.split(",")]
     values = []
-    for item in _raw_items(payload):
+    for item in split_raw(payload):
         item = item.strip()
         if len(item) >= 2 and item[0] == '"' and item[-1] == '"':
             item = item[1:-1].strip()

@@ -11,6 +11,7 @@ import re
 
 from drivers.deferred import deferred_regex
 from drivers.errors import ParseError
+from drivers.parsers.common_text import split_raw
 from drivers.records import record
 from drivers.types import Rat
 
@@ -92,27 +93,7 @@ def first_payload(text: str, prefix: str, what: str) -> str:
 
 def split_fields(payload: str) -> list[str]:
     """Split on commas outside double quotes; strip spaces and the quotes themselves."""
-    if '"' not in payload:
-        return [field.strip() for field in payload.split(",")]
-    # Between the n-th and the n+1-th quote, commas separate fields only for even n.
-    parts = payload.split('"')
-    if "," not in "".join(parts[1::2]):
-        # No comma inside quotes: every comma separates, and the quotes just go.
-        return [field.strip() for field in "".join(parts).split(",")]
-    fields: list[str] = []
-    current = ""
-    for index, part in enumerate(parts):
-        if index % 2:
-            current += part
-            continue
-        pieces = part.split(",")
-        current += pieces[0]
-        if len(pieces) > 1:
-            fields.append(current.strip())
-            fields += [piece.strip() for piece in pieces[1:-1]]
-            current = pieces[-1]
-    fields.append(current.strip())
-    return fields
+    return [item.replace('"', "").strip() for item in split_raw(payload)]
 
 
 def is_empty(field: str) -> bool:
