@@ -46,6 +46,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from agent.findings import SEVERITY, Finding, Severity
+from agent.stored_time import parse_stored_time
 from drivers.records import record, replace
 
 EventKind = Literal["raise", "escalate", "remind", "resolve"]
@@ -217,16 +218,7 @@ def _iso(when: datetime | None) -> str | None:
 
 
 def _optional_time(value: Any) -> datetime | None:
-    return None if value is None else _parse_time(value)
-
-
-def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("a time must be an ISO 8601 string")
-    when = datetime.fromisoformat(value)
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError("a stored time must carry its UTC offset")
-    return when
+    return None if value is None else parse_stored_time(value)
 
 
 def _alert_to_dict(alert: ActiveAlert) -> dict[str, Any]:
@@ -268,8 +260,8 @@ def _alert_from_dict(item: Mapping[str, Any]) -> ActiveAlert:
         severity=Severity(item["severity"]),
         message=message,
         facts=item["facts"],
-        since=_parse_time(item["since"]),
-        last_sent=_parse_time(item["last_sent"]),
+        since=parse_stored_time(item["since"]),
+        last_sent=parse_stored_time(item["last_sent"]),
         absent_polls=absent,
         absent_since=absent_since,
     )

@@ -9,12 +9,13 @@ balance is kept with its SIM and time; ``balance_low`` stands while it is below 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent.config.settings import BalanceSettings
 from agent.evaluate import short_iccid
 from agent.findings import Finding
+from agent.stored_time import interval_due, parse_stored_time
 from drivers.errors import ModemError
 from drivers.logs import get_logger
 from drivers.records import record
@@ -50,16 +51,14 @@ class Balance:
     def from_json(cls, raw: str) -> Balance | None:
         try:
             data = json.loads(raw)
-            return cls(data["iccid"], float(data["amount"]), str(data["text"]), _time(data["at"]))
+            return cls(
+                data["iccid"],
+                float(data["amount"]),
+                str(data["text"]),
+                parse_stored_time(data["at"]),
+            )
         except (ValueError, KeyError, TypeError):
             return None
-
-
-def _time(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError("a stored time must carry its zone")
-    return moment
 
 
 class BalanceWatcher:
@@ -100,14 +99,7 @@ class BalanceWatcher:
         request in the future (the clock was set back) counts as long ago."""
         if self.settings is None:
             return False
-        raw = self._get(META_BALANCE_ASKED)
-        if not raw:
-            return True
-        try:
-            elapsed = now - _time(raw)
-        except ValueError:
-            return True
-        return not timedelta(0) <= elapsed < timedelta(seconds=self.settings.interval)
+        return interval_due(self._get(META_BALANCE_ASKED), now, self.settings.interval)
 
     def query(self, driver: Any, now: datetime, *, iccid: str | None = None) -> Balance | None:
         """Send the USSD request through ``driver`` (a Generic3gppModem) and keep the

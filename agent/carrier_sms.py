@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from agent.config.settings import NOTICE_KINDS, CarrierSmsSettings
 from agent.evaluate import short_iccid
 from agent.findings import Finding
+from agent.stored_time import parse_stored_time
 from drivers.errors import ModemError
 from drivers.logs import get_logger
 from drivers.records import record
@@ -145,9 +146,7 @@ class Notice:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Notice:
-        sent = datetime.fromisoformat(data["sent"])
-        if sent.tzinfo is None:
-            raise ValueError("a notice time must carry its zone")
+        sent = parse_stored_time(data["sent"])
         return cls(
             str(data["kind"]),
             str(data["text"]),

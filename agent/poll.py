@@ -32,6 +32,7 @@ from agent.ledger import Reading, calibrate
 from agent.report import status_object
 from agent.sinks import Report, alert_iccid, alert_report, heartbeat_report
 from agent.store import ACTIVE_ICCID, StateStore
+from agent.stored_time import interval_due
 from drivers.connect import ModemOptions, connect
 from drivers.errors import ModemError
 from drivers.logs import get_logger
@@ -414,16 +415,7 @@ class Pipeline:
         imei, iccid = obj["modem"]["imei"], obj["sim"]["iccid"]
         reports = [alert_report(event, imei=imei, iccid=iccid) for event in events]
         last = self.store.get_meta(META_LAST_HEARTBEAT) if self.store is not None else None
-        due = True
-        if last:
-            try:
-                elapsed = now - datetime.fromisoformat(last)
-                due = (
-                    not timedelta(0) <= elapsed < timedelta(seconds=self.settings.report.heartbeat)
-                )
-            except ValueError:
-                due = True
-        if due:
+        if interval_due(last, now, self.settings.report.heartbeat):
             reports.append(heartbeat_report(obj, now))
             if self.store is not None:
                 self.store.set_meta(META_LAST_HEARTBEAT, now.isoformat(), force=True)
