@@ -295,6 +295,22 @@ class Generic3gppModem:
     def read_counters(self) -> Counters:
         return self.read_interface_counters()
 
+    # -- for the vendor drivers -----------------------------------------------------------
+
+    def cell_from(
+        self, registration: Registration, command: str, parser: Callable[[str], RadioInfo]
+    ) -> Registration:
+        """``registration`` with its cell from the vendor's serving-cell report, asked (once
+        a snapshot) only when +CxREG? left area code or cell id unknown."""
+        if knows_cell(registration):
+            return registration
+        return with_cell(registration, self.read_once(command, parser))
+
+    def vendor_counters(self, command: str, parser: Callable[[str], CounterReading]) -> Counters:
+        """The vendor's byte counter, else the interface counters."""
+        counters = modem_counters(self.read(command, parser), command)
+        return counters or self.read_interface_counters()
+
     def read_interface_counters(self) -> Counters:
         """Bytes of the Linux network interface that carries the modem's data."""
         if not self.interface:

@@ -12,7 +12,7 @@ and never clears them.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, merge_radio, modem_counters
+from drivers.generic import Generic3gppModem, merge_radio
 from drivers.parsers.huawei import parse_dsflowqry, parse_hcsq, parse_sysinfoex
 from drivers.types import Counters, Registration, Signal
 
@@ -50,5 +50,4 @@ class HuaweiModem(Generic3gppModem):
         return signal
 
     def read_counters(self) -> Counters:
-        counters = modem_counters(self.read("AT^DSFLOWQRY", parse_dsflowqry), "AT^DSFLOWQRY")
-        return counters or super().read_counters()
+        return self.vendor_counters("AT^DSFLOWQRY", parse_dsflowqry)

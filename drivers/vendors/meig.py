@@ -9,7 +9,7 @@ counters are used.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, modem_counters
+from drivers.generic import Generic3gppModem
 from drivers.parsers.meig import parse_dsflowqry
 from drivers.types import Counters
 
@@ -21,5 +21,4 @@ class MeigModem(Generic3gppModem):
     urc_prefixes = ("^DCONN", "^DEND")
 
     def read_counters(self) -> Counters:
-        counters = modem_counters(self.read("AT^DSFLOWQRY", parse_dsflowqry), "AT^DSFLOWQRY")
-        return counters or super().read_counters()
+        return self.vendor_counters("AT^DSFLOWQRY", parse_dsflowqry)

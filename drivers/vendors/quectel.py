@@ -14,7 +14,7 @@ counter that went backwards as a reset.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, knows_cell, merge_radio, modem_counters, with_cell
+from drivers.generic import Generic3gppModem, merge_radio
 from drivers.parsers.quectel import (
     parse_qcsq,
     parse_qeng_servingcell,
@@ -32,11 +32,8 @@ class QuectelModem(Generic3gppModem):
     urc_prefixes = ("RDY", "+CFUN:", "+QIND:", "+QUSIM:", "POWERED DOWN", "+QSIMSTAT:")
 
     def read_registration(self) -> Registration:
-        registration = super().read_registration()
-        if knows_cell(registration):
-            return registration
         # The serving-cell report has TAC and cell id on every EC2x firmware (QAT 06 §6.17).
-        return with_cell(registration, self.read_once(SERVING_CELL, parse_qeng_servingcell))
+        return self.cell_from(super().read_registration(), SERVING_CELL, parse_qeng_servingcell)
 
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)
@@ -51,5 +48,4 @@ class QuectelModem(Generic3gppModem):
         return signal
 
     def read_counters(self) -> Counters:
-        counters = modem_counters(self.read("AT+QGDCNT?", parse_qgdcnt), "AT+QGDCNT?")
-        return counters or super().read_counters()
+        return self.vendor_counters("AT+QGDCNT?", parse_qgdcnt)

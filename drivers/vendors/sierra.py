@@ -9,7 +9,7 @@ from the Linux interface.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, knows_cell, merge_radio, with_cell
+from drivers.generic import Generic3gppModem, merge_radio
 from drivers.parsers.sierra import parse_gstatus
 from drivers.types import Registration, Signal
 
@@ -20,10 +20,7 @@ class SierraModem(Generic3gppModem):
     urc_prefixes = ("+PACSP",)  # MM src/plugins/sierra/mm-common-sierra.c (no colon)
 
     def read_registration(self) -> Registration:
-        registration = super().read_registration()
-        if knows_cell(registration):
-            return registration
-        return with_cell(registration, self.read_once("AT!GSTATUS?", parse_gstatus))
+        return self.cell_from(super().read_registration(), "AT!GSTATUS?", parse_gstatus)
 
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)

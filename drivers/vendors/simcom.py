@@ -10,7 +10,7 @@ No byte counter over AT (vendors.md §2): counters come from the Linux interface
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, knows_cell, merge_radio, with_cell
+from drivers.generic import Generic3gppModem, merge_radio
 from drivers.parsers.radio import RadioInfo
 from drivers.parsers.simcom import parse_cnsmod, parse_cpsi
 from drivers.types import Registration, Signal
@@ -24,10 +24,7 @@ class SimcomModem(Generic3gppModem):
     urc_prefixes = ("RDY", "SMS DONE", "PB DONE", "+CSQN:")
 
     def read_registration(self) -> Registration:
-        registration = super().read_registration()
-        if knows_cell(registration):
-            return registration
-        return with_cell(registration, self.read_once("AT+CPSI?", parse_cpsi))
+        return self.cell_from(super().read_registration(), "AT+CPSI?", parse_cpsi)
 
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)

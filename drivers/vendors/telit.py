@@ -11,7 +11,7 @@ not). Mode 2 only reads; posagent never sends mode 0, and sums the contexts.
 
 from __future__ import annotations
 
-from drivers.generic import Generic3gppModem, knows_cell, merge_radio, modem_counters, with_cell
+from drivers.generic import Generic3gppModem, merge_radio
 from drivers.parsers.telit import parse_gdatavol, parse_rfsts
 from drivers.types import Counters, Registration, Signal
 
@@ -24,15 +24,11 @@ class TelitModem(Generic3gppModem):
     urc_prefixes = ("#QSS:",)  # SIM status, MM-tests telit-qss
 
     def read_registration(self) -> Registration:
-        registration = super().read_registration()
-        if knows_cell(registration):
-            return registration
-        return with_cell(registration, self.read_once("AT#RFSTS", parse_rfsts))
+        return self.cell_from(super().read_registration(), "AT#RFSTS", parse_rfsts)
 
     def read_signal(self, registration: Registration | None = None) -> Signal:
         signal = super().read_signal(registration)
         return merge_radio(signal, self.read_once("AT#RFSTS", parse_rfsts))
 
     def read_counters(self) -> Counters:
-        counters = modem_counters(self.read(GDATAVOL, parse_gdatavol), GDATAVOL)
-        return counters or super().read_counters()
+        return self.vendor_counters(GDATAVOL, parse_gdatavol)
