@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import serial
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,3 +123,36 @@ def record_commands(channel: Any) -> list[str]:
 
     channel.command = recording
     return sent
+
+
+@pytest.fixture
+def open_sim() -> Iterator[Any]:
+    """``open_sim(vendor)``: an initialised AtChannel on the in-process ``sim://vendor``;
+    every channel opened is closed after the test."""
+    from drivers.at.channel import AtChannel
+    from drivers.simulator import register
+
+    opened: list[AtChannel] = []
+
+    def make(vendor: str) -> AtChannel:
+        register()
+        port = serial.serial_for_url(f"sim://{vendor}", timeout=0.05)
+        channel = AtChannel(port, timeout=1.0, name=f"sim://{vendor}")
+        channel.initialize()
+        opened.append(channel)
+        return channel
+
+    yield make
+    for channel in opened:
+        channel.close()
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    """The in-process simulated Quectel, connected as posagent connects (a test module
+    that needs another driver defines its own ``driver``)."""
+    from drivers.connect import ModemOptions, connect
+
+    modem = connect(ModemOptions(port="sim://quectel", timeout=1.0))
+    yield modem
+    modem.channel.close()

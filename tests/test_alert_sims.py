@@ -6,30 +6,19 @@ the sinks would send.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-import pytest
 
 from agent.config import parse_config_text
 from agent.poll import Pipeline
 from agent.sinks import alert_report
 from agent.store import StateStore
-from drivers.connect import ModemOptions, connect
 from drivers.generic import Generic3gppModem
 
 CHINA = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
 SIM_A = "89860025128306012474"  # the simulator's default SIM
 SIM_B = "89860312345678901234"
-
-
-@pytest.fixture
-def driver() -> Iterator[Generic3gppModem]:
-    modem = connect(ModemOptions(port="sim://quectel", timeout=1.0))
-    yield modem
-    modem.channel.close()
 
 
 def test_the_old_sims_alert_resolves_under_its_own_iccid(

@@ -9,7 +9,6 @@ phrases DEFAULT_PATTERNS documents); they are examples of that wording, not capt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from conftest import run_cli, start_simulator, stop_simulator
 from agent.carrier_sms import DEFAULT_PATTERNS, CarrierSmsWatcher, notice_patterns, recognise
 from agent.config import parse_config_text
 from agent.store import StateStore
-from drivers.connect import ModemOptions, connect
 from drivers.generic import Generic3gppModem
 from drivers.parsers.sms import SmsMessage
 
@@ -66,13 +64,6 @@ def test_any_sender_when_no_senders_are_configured() -> None:
     patterns = replace(DEFAULT_PATTERNS, senders=())
     notice = recognise(message(LOW_80, "13800138000"), iccid=ICCID, read_at=T0, patterns=patterns)
     assert notice is not None and notice.kind == "data_low"
-
-
-@pytest.fixture
-def driver() -> Iterator[Generic3gppModem]:
-    modem = connect(ModemOptions(port="sim://quectel", timeout=1.0))
-    yield modem
-    modem.channel.close()
 
 
 def receive(driver: Generic3gppModem, text: str, sender: str = "10086", when: datetime = T0):

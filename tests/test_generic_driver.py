@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import serial
 from conftest import record_commands
 
-from drivers.at.channel import AtChannel
 from drivers.generic import Generic3gppModem
-from drivers.simulator import register
 from drivers.types import CounterSource, RegState, SimState
 from drivers.vendors.quectel import QuectelModem
 
 
-@pytest.fixture
-def channel_for() -> Iterator:
-    opened: list[AtChannel] = []
-
-    def make(vendor: str) -> AtChannel:
-        register()
-        port = serial.serial_for_url(f"sim://{vendor}", timeout=0.05)
-        channel = AtChannel(port, timeout=1.0, name=f"sim://{vendor}")
-        channel.initialize()
-        opened.append(channel)
-        return channel
-
-    yield make
-    for channel in opened:
-        channel.close()
-
-
-def test_generic_snapshot_of_a_generic_modem(channel_for) -> None:
-    driver = Generic3gppModem(channel_for("generic"), port="sim://generic", interface=None)
+def test_generic_snapshot_of_a_generic_modem(open_sim) -> None:
+    driver = Generic3gppModem(open_sim("generic"), port="sim://generic", interface=None)
     snap = driver.snapshot()
     assert snap.driver == "generic"
     assert snap.identity.imei == "869955065336336" and snap.identity.imei_valid
@@ -46,8 +23,8 @@ def test_generic_snapshot_of_a_generic_modem(channel_for) -> None:
     assert snap.counters.source is CounterSource.NONE
 
 
-def test_unsupported_commands_are_none_and_remembered(channel_for) -> None:
-    channel = channel_for("generic")
+def test_unsupported_commands_are_none_and_remembered(open_sim) -> None:
+    channel = open_sim("generic")
     driver = Generic3gppModem(channel, port="sim://generic")
     assert driver.query("AT+QGDCNT?") is None  # ERROR: not a Quectel
     assert not driver.supports("AT+QGDCNT?")
@@ -56,8 +33,8 @@ def test_unsupported_commands_are_none_and_remembered(channel_for) -> None:
     assert sent == []  # not asked again
 
 
-def test_locked_sim_still_gives_identity_signal_and_iccid(channel_for) -> None:
-    channel = channel_for("quectel")
+def test_locked_sim_still_gives_identity_signal_and_iccid(open_sim) -> None:
+    channel = open_sim("quectel")
     channel.port.modem.apply({"sim": "locked"})
     snap = QuectelModem(channel, port="sim://quectel").snapshot()
     assert snap.sim.state is SimState.LOCKED
@@ -66,8 +43,8 @@ def test_locked_sim_still_gives_identity_signal_and_iccid(channel_for) -> None:
     assert snap.signal.rssi_dbm is not None
 
 
-def test_absent_sim_gives_a_snapshot(channel_for) -> None:
-    channel = channel_for("quectel")
+def test_absent_sim_gives_a_snapshot(open_sim) -> None:
+    channel = open_sim("quectel")
     channel.port.modem.apply({"sim": "absent"})
     snap = QuectelModem(channel, port="sim://quectel").snapshot()
     assert snap.sim.state is SimState.ABSENT
@@ -75,8 +52,8 @@ def test_absent_sim_gives_a_snapshot(channel_for) -> None:
     assert snap.identity.imei == "869955065336336"
 
 
-def test_quectel_extras_and_modem_counters(channel_for) -> None:
-    channel = channel_for("quectel")
+def test_quectel_extras_and_modem_counters(open_sim) -> None:
+    channel = open_sim("quectel")
     channel.port.modem.apply({"rx_bytes": 123456789012, "tx_bytes": 42})
     snap = QuectelModem(channel, port="sim://quectel").snapshot()
     assert snap.counters.source is CounterSource.MODEM
@@ -84,8 +61,8 @@ def test_quectel_extras_and_modem_counters(channel_for) -> None:
     assert snap.signal.sinr_db is not None  # from +QCSQ
 
 
-def test_operator_format_is_restored(channel_for) -> None:
-    channel = channel_for("generic")
+def test_operator_format_is_restored(open_sim) -> None:
+    channel = open_sim("generic")
     driver = Generic3gppModem(channel, port="sim://generic")
     before = channel.command("AT+COPS?").text
     reg = driver.read_registration()
@@ -93,13 +70,13 @@ def test_operator_format_is_restored(channel_for) -> None:
     assert channel.command("AT+COPS?").text == before
 
 
-def test_interface_counters_from_sysfs(channel_for, tmp_path) -> None:
+def test_interface_counters_from_sysfs(open_sim, tmp_path) -> None:
     stats = tmp_path / "wwan0" / "statistics"
     stats.mkdir(parents=True)
     (stats / "rx_bytes").write_text("1000\n")
     (stats / "tx_bytes").write_text("250\n")
     driver = Generic3gppModem(
-        channel_for("generic"), port="sim://generic", interface="wwan0", sysfs_net=tmp_path
+        open_sim("generic"), port="sim://generic", interface="wwan0", sysfs_net=tmp_path
     )
     counters = driver.read_counters()
     assert counters.source is CounterSource.INTERFACE

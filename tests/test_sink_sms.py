@@ -4,7 +4,6 @@ daily limit that holds across restarts; and through the poll pipeline."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from agent.poll import Pipeline, build_sinks
 from agent.sinks.base import Report
 from agent.sinks.sms import SmsSink, wanted
 from agent.store import StateStore
-from drivers.connect import ModemOptions, connect
 from drivers.errors import AtTimeout
 from drivers.generic import Generic3gppModem
 
@@ -40,13 +38,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def driver() -> Iterator[Generic3gppModem]:
-    modem = connect(ModemOptions(port="sim://quectel", timeout=1.0))
-    yield modem
-    modem.channel.close()
 
 
 def sent(driver: Generic3gppModem) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ every driver against every simulator profile in-process (``sim://``, real pyseri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -453,23 +452,6 @@ def test_urc_prefixes_reach_the_channel(cls: type[Generic3gppModem], urc: str) -
 
 
 # --- every driver against every simulated module ------------------------------------------------
-
-
-@pytest.fixture
-def open_sim() -> Iterator:
-    opened: list[AtChannel] = []
-
-    def make(vendor: str) -> AtChannel:
-        register()
-        port = serial.serial_for_url(f"sim://{vendor}", timeout=0.05)
-        channel = AtChannel(port, timeout=1.0, name=f"sim://{vendor}")
-        channel.initialize()
-        opened.append(channel)
-        return channel
-
-    yield make
-    for channel in opened:
-        channel.close()
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
