@@ -11,14 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from agent.atomic import write_atomic
-from agent.sinks.base import Report
-from drivers.logs import get_logger
-
-log = get_logger("posagent.sinks.textfile")
+from agent.sinks.filesink import FileSink
 
 STATUSES = ("ok", "warning", "critical", "unknown")
 
@@ -158,30 +153,9 @@ def _timestamp(value: Any) -> float | None:
     return when.timestamp()
 
 
-class TextfileSink:
+class TextfileSink(FileSink):
     name = "prometheus_textfile"
+    event = "textfile"
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._failing = False
-
-    def publish_status(self, status: dict[str, Any]) -> None:
-        try:
-            write_atomic(self.path, render_metrics(status).encode())
-        except OSError as err:
-            if not self._failing:
-                log.error("textfile_write_failed", path=str(self.path), error=str(err))
-            self._failing = True
-            return
-        if self._failing:
-            log.info("textfile_write_recovered", path=str(self.path))
-        self._failing = False
-
-    def deliver(self, report: Report) -> None:
-        """Metrics show the current state; alerts are derived from it by Prometheus rules."""
-
-    def pump(self) -> None:
-        """Nothing queues here."""
-
-    def close(self) -> None:
-        """The file stays; its timestamp metric shows when it went stale."""
+    def render(self, status: dict[str, Any]) -> bytes:
+        return render_metrics(status).encode()
